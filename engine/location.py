@@ -1,0 +1,133 @@
+"""Asset location: what holding a dollar of a security in each account kind costs in tax
+over the horizon, and how good a household's location is against the best reachable one.
+
+Per dollar held today, after-tax value at the horizon H (liquidated then):
+  Roth / HSA   (1 + r)^H                                  (tax-free)
+  traditional  (1 + r)^H x (1 - ordinary rate)            (taxed on withdrawal)
+  taxable      (1 + r - drag)^H - long-term rate x price growth,
+               drag = yield x (qualified share x long-term rate + rest x ordinary rate)
+Its tax cost is (1 + r)^H minus that value.
+
+Account kinds have fixed sizes (money does not move between accounts), so what matters is
+only which security sits where. The household's current holdings are assigned across kinds
+at the least tax cost (a transport LP); its duals price each kind's space (u_k) and each
+security (v_s). The mislocation cost of a dollar of s in kind k is the reduced cost
+cost(s,k) - u_k - v_s: zero in the security's best home, positive elsewhere, and summed over
+the household it equals the dollars lost against the best reachable location. Pricing the
+space this way keeps the model from tilting the allocation (say, into cash, which no account
+taxes) just to avoid location costs.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .household import CASH_CLASS, Household
+from .tax import Rates
+
+CASH = "$CASH"  # account cash: no return, no tax, the same in every kind
+
+
+@dataclass(frozen=True)
+class LocationTable:
+    horizon_years: float
+    mislocation: dict[tuple[str, str], float]  # (ticker, kind) -> horizon dollars lost per dollar held
+    drag: dict[str, float]  # ticker -> annual tax drag in a taxable account, fraction of value
+    expected_return: dict[str, float]
+    present_value_factor: float  # horizon dollars -> today's dollars, at the household's target return
+
+    def cost(self, ticker: str, kind: str) -> float:
+        return self.mislocation.get((ticker, kind), 0.0)
+
+
+def taxable_drag(yield_: float, qualified_share: float, rates: Rates) -> float:
+    return yield_ * (qualified_share * rates.long_term + (1 - qualified_share) * rates.ordinary)
+
+
+def horizon_tax_cost(r: float, yield_: float, qualified_share: float, kind: str, rates: Rates, years: float) -> float:
+    """Horizon dollars of tax per dollar held today in an account of `kind`."""
+    tax_free = (1 + r) ** years
+    if kind in ("roth", "hsa"):
+        return 0.0
+    if kind == "traditional":
+        return tax_free * rates.ordinary
+    drag = taxable_drag(yield_, qualified_share, rates)
+    grown = (1 + r - drag) ** years
+    price_growth = max(0.0, (1 + r - yield_) ** years - 1)
+    return tax_free - (grown - rates.long_term * price_growth)
+
+
+def _transport(held: dict[tuple[str, str], float], cost: dict[tuple[str, str], float], sense: str, solver: str, duals: bool = False):
+    """Assign the held dollars of each asset across the kinds, each kind keeping its size."""
+    import pyomo.environ as pyo
+
+    from .solve import solve
+
+    kinds = sorted({k for k, _ in held})
+    assets = sorted({t for _, t in held})
+    kind_size = {k: sum(v for (kk, _), v in held.items() if kk == k) for k in kinds}
+    asset_size = {t: sum(v for (_, tt), v in held.items() if tt == t) for t in assets}
+    m = pyo.ConcreteModel()
+    m.x = pyo.Var(kinds, assets, domain=pyo.NonNegativeReals)
+    m.kind_full = pyo.Constraint(kinds, rule=lambda m, k: sum(m.x[k, t] for t in assets) == kind_size[k])
+    m.asset_placed = pyo.Constraint(assets, rule=lambda m, t: sum(m.x[k, t] for k in kinds) == asset_size[t])
+    m.cost = pyo.Objective(expr=sum(m.x[k, t] * cost.get((t, k), 0.0) for k in kinds for t in assets), sense=pyo.minimize if sense == "min" else pyo.maximize)
+    outcome = solve(m, solver, time_limit=10, duals=duals)  # type: ignore[arg-type]
+    potentials = None
+    if duals and outcome.duals is not None:
+        potentials = {k: outcome.duals.get(m.kind_full[k].name, 0.0) for k in kinds}
+    return outcome, potentials
+
+
+def location_table(h: Household, rates: Rates, kind_of: dict[str, str], years: float, solver: str = "auto") -> LocationTable:
+    kinds = sorted(set(kind_of.values()))
+    prices = {s.ticker: s.price for s in h.securities}
+    raw = {(s.ticker, k): horizon_tax_cost(s.expected_return, s.yield_, s.qualified_share, k, rates, years) for s in h.securities for k in kinds}
+    held: dict[tuple[str, str], float] = {}
+    for a in h.accounts:
+        k = kind_of[a.id]
+        for lot in a.holdings:
+            held[(k, lot.ticker)] = held.get((k, lot.ticker), 0.0) + lot.shares * prices[lot.ticker]
+        held[(k, CASH)] = held.get((k, CASH), 0.0) + a.cash
+    held = {key: v for key, v in held.items() if v > 0}
+    space = {k: 0.0 for k in kinds}
+    if len({k for k, _ in held}) > 1:
+        outcome, potentials = _transport(held, raw, "min", solver, duals=True)
+        if potentials:
+            space.update(potentials)
+    mislocation: dict[tuple[str, str], float] = {}
+    for t in [s.ticker for s in h.securities] + [CASH]:
+        reduced = {k: raw.get((t, k), 0.0) - space[k] for k in kinds}
+        best = min(reduced.values())
+        for k in kinds:
+            mislocation[(t, k)] = max(0.0, reduced[k] - best)
+    class_return: dict[str, list[float]] = {}
+    for s in h.securities:
+        class_return.setdefault(s.asset_class, []).append(s.expected_return)
+    target_return = sum(
+        w * (sum(class_return[c]) / len(class_return[c]) if c in class_return else 0.0)
+        for c, w in h.targets.items()
+        if c != CASH_CLASS
+    )
+    return LocationTable(
+        horizon_years=years,
+        mislocation=mislocation,
+        drag={s.ticker: taxable_drag(s.yield_, s.qualified_share, rates) for s in h.securities},
+        expected_return={s.ticker: s.expected_return for s in h.securities},
+        present_value_factor=1.0 / (1 + max(target_return, 0.0)) ** years,
+    )
+
+
+def reachable_mislocation(held: dict[tuple[str, str], float], table: LocationTable, solver: str = "auto") -> tuple[float, float]:
+    """(best, worst) mislocation reachable by reassigning the same securities across the same
+    account kinds, each kind keeping its dollars and each security its dollars."""
+    current = sum(v * table.cost(t, k) for (k, t), v in held.items())
+    if len({k for k, _ in held}) < 2:
+        return current, current
+    cost = {(t, k): table.cost(t, k) for (k, t) in held} | {(t, k): table.cost(t, k) for t in {t for _, t in held} for k in {k for k, _ in held}}
+    out = []
+    for sense in ("min", "max"):
+        outcome, _ = _transport(held, cost, sense, solver)
+        if not outcome.has_plan or outcome.objective is None:
+            return current, current
+        out.append(outcome.objective)
+    return out[0], out[1]

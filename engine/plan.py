@@ -1,0 +1,207 @@
+"""A plan read back from the solved model, and everything measured from it.
+
+Every figure in a report is computed here from the lots and the plan's trades, never
+read off the solver's auxiliary variables, so reports and the model can check each other.
+"""
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+import pyomo.environ as pyo
+
+from .household import CASH_CLASS
+from .location import CASH, reachable_mislocation
+from .model import TIE_BREAK_PER_DOLLAR, Index, Settings
+from .tax import TaxEstimate, capital_gains_tax
+from .universe import TradeUniverse
+
+SHARE_STEP = 1e-4  # fractional shares are ordered in steps of this many shares
+
+
+@dataclass
+class Plan:
+    sells: dict[tuple[str, str], float] = field(default_factory=dict)  # (account, lot id) -> shares
+    buys: dict[tuple[str, str], float] = field(default_factory=dict)  # (account, ticker) -> shares
+    withdrawals: dict[str, float] = field(default_factory=dict)  # account -> dollars
+    deposits: dict[str, float] = field(default_factory=dict)  # account -> dollars
+
+    def merge(self, other: "Plan") -> "Plan":
+        return Plan({**self.sells, **other.sells}, {**self.buys, **other.buys}, {**self.withdrawals, **other.withdrawals}, {**self.deposits, **other.deposits})
+
+
+def _shares(x: float, whole: bool, cap: float | None = None, down: bool = False) -> float:
+    if whole:
+        v = float(math.floor(x + 1e-6)) if down else float(round(x))
+    else:
+        v = math.floor(x / SHARE_STEP + 1e-6) * SHARE_STEP if down else round(x, 6)
+        v = round(v, 6)
+    return min(v, cap) if cap is not None else v
+
+
+def read_plan(m: pyo.ConcreteModel, ix: Index, u: TradeUniverse, s: Settings) -> Plan:
+    """Trades from the solved model. Buys are rounded down so no account overspends its cash."""
+    plan = Plan(deposits={a: d for a, d in s.deposits.items() if d})
+    for key in m.LOTS:
+        x = pyo.value(m.sell[key])
+        lot = ix.lots[key]
+        if x is not None and x > 1e-7:
+            shares = _shares(x, u.whole_shares[lot.account], cap=lot.shares)
+            if abs(shares - lot.shares) < 1e-6:
+                shares = lot.shares
+            if shares > 0:
+                plan.sells[key] = shares
+    for key in m.BUYS:
+        x = pyo.value(m.buy[key])
+        if x is not None and x > 1e-7:
+            shares = _shares(x, u.whole_shares[key[0]], down=True)
+            if shares > 0:
+                plan.buys[key] = shares
+    if hasattr(m, "withdraw"):
+        for a in m.WITHDRAW_FROM:
+            x = pyo.value(m.withdraw[a])
+            if x and x > 0.005:
+                plan.withdrawals[a] = round(x, 2)
+    return plan
+
+
+# ---- measures of a plan ----------------------------------------------------------------
+
+def realized(u: TradeUniverse, plan: Plan) -> tuple[float, float]:
+    """(short-term, long-term) dollars of gain realized by the plan's taxable sells."""
+    lots = {l.key: l for l in u.lots}
+    st = lt = 0.0
+    for key, shares in plan.sells.items():
+        lot = lots[key]
+        if lot.taxable:
+            g = shares * lot.gain_per_share
+            if lot.term == "short":
+                st += g
+            else:
+                lt += g
+    return st, lt
+
+
+def taxes(u: TradeUniverse, plan: Plan) -> TaxEstimate:
+    st, lt = realized(u, plan)
+    return capital_gains_tax(st, lt, u.rates, u.household.tax.loss_carryforward)
+
+
+def traded_dollars(u: TradeUniverse, plan: Plan) -> dict[str, float]:
+    out: dict[str, float] = defaultdict(float)
+    lots = {l.key: l for l in u.lots}
+    for key, shares in plan.sells.items():
+        out[key[0]] += shares * lots[key].price
+    for (a, t), shares in plan.buys.items():
+        out[a] += shares * u.price(t)
+    return out
+
+
+def holdings_after(u: TradeUniverse, plan: Plan, s: Settings) -> tuple[dict[tuple[str, str], float], dict[str, float]]:
+    """(dollars per (account, ticker), cash per account) after the plan, from lots and trades."""
+    values: dict[tuple[str, str], float] = defaultdict(float)
+    cash = dict(u.cash)
+    lots = {l.key: l for l in u.lots}
+    for l in u.lots:
+        values[(l.account, l.ticker)] += (l.shares - plan.sells.get(l.key, 0.0)) * l.price
+    for key, shares in plan.sells.items():
+        cash[key[0]] += shares * lots[key].price
+    for (a, t), shares in plan.buys.items():
+        values[(a, t)] += shares * u.price(t)
+        cash[a] -= shares * u.price(t)
+    for a, dollars in traded_dollars(u, plan).items():
+        cash[a] -= s.transaction_cost * dollars
+    for a, d in plan.deposits.items():
+        cash[a] += d
+    for a, w in plan.withdrawals.items():
+        cash[a] -= w
+    return dict(values), cash
+
+
+@dataclass(frozen=True)
+class StateMeasures:
+    value: float
+    class_values: dict[str, float]
+    allocation: dict[str, float]
+    drift: float  # half the sum of absolute weight deviations, fraction
+    deviation_dollars: dict[str, float]
+    mislocation: float  # horizon dollars lost against each security's best home
+    best_mislocation: float
+    worst_mislocation: float
+    location_score: float
+    annual_tax_drag: float  # dollars a year
+    after_tax_return: float  # fraction a year
+    account_values: dict[str, float]
+
+
+def measure(u: TradeUniverse, values: dict[tuple[str, str], float], cash: dict[str, float], solver: str = "auto") -> StateMeasures:
+    h = u.household
+    class_values = {c: 0.0 for c in u.classes}
+    account_values = {a: cash[a] for a in u.accounts}
+    for (a, t), v in values.items():
+        class_values[u.asset_class(t)] += v
+        account_values[a] += v
+    class_values[CASH_CLASS] += sum(cash.values())
+    total = sum(class_values.values())
+    allocation = {c: (v / total if total > 0 else 0.0) for c, v in class_values.items()}
+    deviation = {c: class_values[c] - h.target(c) * total for c in u.classes}
+    drift = 0.5 * sum(abs(allocation[c] - h.target(c)) for c in u.classes)
+    loc = u.location
+    mis = sum(v * loc.cost(t, u.kind[a]) for (a, t), v in values.items())
+    by_kind: dict[tuple[str, str], float] = defaultdict(float)
+    for (a, t), v in values.items():
+        if v > 1e-9:
+            by_kind[(u.kind[a], t)] += v
+    for a, c in cash.items():
+        if c > 1e-9:
+            by_kind[(u.kind[a], CASH)] += c
+    best, worst = reachable_mislocation(by_kind, loc, solver)
+    spread = worst - best
+    score = 100.0 if spread < 1e-6 else max(0.0, min(100.0, 100.0 * (worst - mis) / spread))
+    drag = sum(v * loc.drag[t] for (a, t), v in values.items() if u.kind[a] == "taxable")
+    growth = sum(v * (loc.expected_return[t]) for (a, t), v in values.items())
+    return StateMeasures(
+        value=total,
+        class_values=class_values,
+        allocation=allocation,
+        drift=drift,
+        deviation_dollars=deviation,
+        mislocation=mis,
+        best_mislocation=best,
+        worst_mislocation=worst,
+        location_score=score,
+        annual_tax_drag=drag,
+        after_tax_return=(growth - drag) / total if total > 0 else 0.0,
+        account_values=account_values,
+    )
+
+
+def objective_of(u: TradeUniverse, s: Settings, plan: Plan, withdraw_cost: float = 0.0) -> float:
+    """The model's objective, in dollars, recomputed for any plan (the household's or the baseline's)."""
+    st, lt = realized(u, plan)
+    tax_value = u.rates.short_term * st + u.rates.long_term * lt
+    tax_cost = tax_value if s.harvest else max(0.0, tax_value)
+    traded = traded_dollars(u, plan)
+    values, cash = holdings_after(u, plan, s)
+    h = u.household
+    class_values = {c: 0.0 for c in u.classes}
+    for (a, t), v in values.items():
+        class_values[u.asset_class(t)] += v
+    class_values[CASH_CLASS] += sum(cash.values())
+    total = sum(class_values.values())
+    band = s.tolerance * max(u.total_value() + sum(s.deposits.values()) - (s.withdraw_amount or 0.0), 0.0)
+    drift_penalty = 0.5 * sum(
+        s.drift_cost_inside * abs(class_values[c] - h.target(c) * total) + s.drift_cost_outside * max(0.0, abs(class_values[c] - h.target(c) * total) - band)
+        for c in u.classes
+    )
+    loc = u.location
+    mislocation = sum(v * loc.cost(t, u.kind[a]) for (a, t), v in values.items())
+    return (
+        tax_cost
+        + s.transaction_cost * sum(traded.values())
+        + drift_penalty
+        + s.location_weight * loc.present_value_factor * mislocation
+        + withdraw_cost
+        + TIE_BREAK_PER_DOLLAR * sum(traded.values())
+    )
