@@ -41,7 +41,7 @@ def _shares(x: float, whole: bool, cap: float | None = None, down: bool = False)
 
 
 def read_plan(m: pyo.ConcreteModel, ix: Index, u: TradeUniverse, s: Settings) -> Plan:
-    """Trades from the solved model. Buys are rounded down so no account overspends its cash."""
+    """Trades from the solved model, in orderable share steps, never spending below a reserve."""
     plan = Plan(deposits={a: d for a, d in s.deposits.items() if d})
     for key in m.LOTS:
         x = pyo.value(m.sell[key])
@@ -55,7 +55,7 @@ def read_plan(m: pyo.ConcreteModel, ix: Index, u: TradeUniverse, s: Settings) ->
     for key in m.BUYS:
         x = pyo.value(m.buy[key])
         if x is not None and x > 1e-7:
-            shares = _shares(x, u.whole_shares[key[0]], down=True)
+            shares = _shares(x, u.whole_shares[key[0]])
             if shares > 0:
                 plan.buys[key] = shares
     if hasattr(m, "withdraw"):
@@ -63,7 +63,26 @@ def read_plan(m: pyo.ConcreteModel, ix: Index, u: TradeUniverse, s: Settings) ->
             x = pyo.value(m.withdraw[a])
             if x and x > 0.005:
                 plan.withdrawals[a] = round(x, 2)
+    _trim_overspending(u, plan, s)
     return plan
+
+
+def _trim_overspending(u: TradeUniverse, plan: Plan, s: Settings) -> None:
+    """Rounding shares to the nearest step can overspend by a few cents: take it off the largest buy."""
+    _, cash = holdings_after(u, plan, s)
+    for a in u.accounts:
+        short = u.reserve[a] - cash[a]
+        if short <= 0:
+            continue
+        buys = [k for k in plan.buys if k[0] == a]
+        if not buys:
+            continue
+        key = max(buys, key=lambda k: plan.buys[k] * u.price(k[1]))
+        price, step = u.price(key[1]), (1.0 if u.whole_shares[a] else SHARE_STEP)
+        cut = math.ceil(short * (1 + s.transaction_cost) / price / step - 1e-9) * step
+        plan.buys[key] = round(max(0.0, plan.buys[key] - cut), 6)
+        if plan.buys[key] == 0:
+            del plan.buys[key]
 
 
 # ---- measures of a plan ----------------------------------------------------------------

@@ -1,0 +1,1 @@
+"""The assistant: front doors (CLI now; chat later) over the engine."""

@@ -1,0 +1,128 @@
+"""`householder`: the command-line front door.
+
+Bad input is a message naming the field and the fix on stderr and exit code 2; a request the
+household cannot meet is explained with exit code 1; nothing is written half-way.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from engine import HouseholdError, Options, household_schema, load_household
+from engine import scenarios
+from engine.report import orders_csv, text_report, write_atomically
+
+EXIT_OK, EXIT_UNMET, EXIT_BAD_INPUT = 0, 1, 2
+
+
+class InputError(Exception):
+    """A bad flag or file: exit 2 with this message."""
+
+
+def _gain_budget(text: str | None) -> float | str | None:
+    if text is None:
+        return None
+    if text == "bracket":
+        return "bracket"
+    try:
+        value = float(text.replace(",", "").lstrip("$"))
+    except ValueError:
+        raise InputError(f"--gain-budget: {text!r} is not a dollar amount; give a number like 10000, or 'bracket'") from None
+    return value
+
+
+def _options(args: argparse.Namespace) -> Options:
+    from pydantic import ValidationError
+
+    try:
+        return Options(
+            solver=args.solver, time_limit=args.time_limit, gain_budget=_gain_budget(args.gain_budget),
+            tolerance=args.tolerance, min_trade=args.min_trade, transaction_cost=args.transaction_cost,
+            horizon_years=args.horizon, exclude_accounts=args.exclude or [], baseline=not args.no_baseline,
+        )
+    except ValidationError as err:
+        e = err.errors()[0]
+        raise InputError(f"--{str(e['loc'][0]).replace('_', '-')}: {e['msg']}") from None
+
+
+def _add_plan_flags(p: argparse.ArgumentParser) -> None:
+    p.add_argument("household", help="household JSON file")
+    p.add_argument("--solver", choices=["auto", "glpk", "highs"], default="auto", help="auto takes HiGHS when installed, else GLPK")
+    p.add_argument("--time-limit", type=float, default=30.0, help="seconds; the best plan found by then is returned (default 30)")
+    p.add_argument("--gain-budget", help="most net realized gain allowed, dollars, or 'bracket' for the headroom below the next long-term bracket")
+    p.add_argument("--tolerance", type=float, default=0.03, help="drift band per asset class, fraction (default 0.03)")
+    p.add_argument("--min-trade", type=float, default=100.0, help="smallest order, dollars (default 100)")
+    p.add_argument("--transaction-cost", type=float, default=0.0, help="cost per trade, fraction of its dollars (default 0)")
+    p.add_argument("--horizon", type=float, default=10.0, help="years over which location is valued (default 10)")
+    p.add_argument("--exclude", nargs="*", metavar="ACCOUNT", help="accounts the plan may not touch")
+    p.add_argument("--no-baseline", action="store_true", help="skip the account-by-account comparison")
+    p.add_argument("--json", action="store_true", help="print the full result as JSON")
+    p.add_argument("--trades-csv", metavar="FILE", help="write the orders as CSV (atomically)")
+
+
+def _emit(result, household, args) -> int:
+    if args.trades_csv:
+        write_atomically(args.trades_csv, orders_csv(result))
+    if args.json:
+        print(json.dumps(result.model_dump(mode="json"), indent=2))
+    else:
+        print(text_report(result, household.targets))
+    return EXIT_OK if result.status in ("optimal", "feasible") else EXIT_UNMET
+
+
+def cmd_rebalance(args: argparse.Namespace) -> int:
+    household = load_household(args.household)
+    options = _options(args)
+    if args.trades_csv and not Path(args.trades_csv).resolve().parent.is_dir():
+        raise InputError(f"--trades-csv: folder {Path(args.trades_csv).parent} does not exist")
+    return _emit(scenarios.rebalance(household, options), household, args)
+
+
+def cmd_schema(args: argparse.Namespace) -> int:
+    print(json.dumps(household_schema(), indent=2))
+    return EXIT_OK
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from engine.importer import import_positions, write_household
+
+    household = import_positions(Path(args.positions), Path(args.targets))
+    if args.output:
+        write_household(household, Path(args.output))
+        print(f"wrote {args.output}: {len(household.accounts)} accounts, {sum(len(a.holdings) for a in household.accounts)} lots")
+    else:
+        print(json.dumps(household.model_dump(mode="json", by_alias=True, exclude_none=True), indent=2))
+    return EXIT_OK
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="householder", description="Household-level, tax-aware rebalancing across accounts.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("rebalance", help="bring the household back to target at the least tax")
+    _add_plan_flags(p)
+    p.set_defaults(run=cmd_rebalance)
+    p = sub.add_parser("schema", help="print the JSON Schema of the household file")
+    p.set_defaults(run=cmd_schema)
+    p = sub.add_parser("import", help="build a household file from a custodian positions CSV and a targets file")
+    p.add_argument("positions", help="CSV with account, kind, ticker, shares, cost_basis, acquired")
+    p.add_argument("--targets", required=True, help="JSON with name, as_of, tax, targets, securities")
+    p.add_argument("-o", "--output", help="household JSON to write (atomically); stdout if omitted")
+    p.set_defaults(run=cmd_import)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.run(args)
+    except (HouseholdError, InputError) as err:
+        print(f"householder: {err}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

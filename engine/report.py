@@ -1,0 +1,87 @@
+"""Readable reports of a Result: a text table for the terminal and a CSV order file."""
+from __future__ import annotations
+
+import csv
+import io
+import os
+import tempfile
+from pathlib import Path
+
+from .results import Result
+
+ORDER_COLUMNS = ["account", "ticker", "action", "shares", "price", "amount", "lot_id", "acquired", "realized_gain", "term"]
+
+
+def money(x: float | None) -> str:
+    if x is None:
+        return ""
+    return f"-${abs(x):,.2f}" if x < 0 else f"${x:,.2f}"
+
+
+def percent(x: float) -> str:
+    return f"{100 * x:.1f}%"
+
+
+def _table(rows: list[list[str]], header: list[str]) -> str:
+    widths = [max(len(str(r[i])) for r in [header] + rows) for i in range(len(header))]
+    line = lambda r: "  ".join(str(c).rjust(w) if i else str(c).ljust(w) for i, (c, w) in enumerate(zip(r, widths)))
+    return "\n".join([line(header), "  ".join("-" * w for w in widths)] + [line(r) for r in rows])
+
+
+def text_report(r: Result, targets: dict[str, float] | None = None) -> str:
+    out = [f"{r.tool} — {r.household} (as of {r.as_of})", f"status: {r.status} · solver {r.solver} · {r.solve_seconds:.2f} s" + (f" · gap {100 * r.gap:.2f}%" if r.gap else "")]
+    if r.message:
+        out.append(r.message)
+    if r.before and r.after:
+        classes = list(r.before.allocation)
+        rows = [[c, percent((targets or {}).get(c, 0.0)) if targets is not None else "", percent(r.before.allocation[c]), percent(r.after.allocation.get(c, 0.0))] for c in classes]
+        rows.append(["drift", "", percent(r.before.drift), percent(r.after.drift)])
+        rows.append(["location score", "", f"{r.before.location_score:.1f}", f"{r.after.location_score:.1f}"])
+        rows.append(["annual tax drag", "", money(r.before.annual_tax_drag), money(r.after.annual_tax_drag)])
+        out += ["", _table(rows, ["", "target", "before", "after"])]
+    if r.trades:
+        rows = [[t.account, t.action, t.ticker, f"{t.shares:g}", money(t.amount), t.lot_id or "", money(t.realized_gain), t.term or ""] for t in r.trades]
+        out += ["", f"Trades ({len(r.trades)})", _table(rows, ["account", "action", "ticker", "shares", "amount", "lot", "gain", "term"])]
+    elif r.status in ("optimal", "feasible"):
+        out += ["", "No trades: the household is already where it should be."]
+    if r.taxes and r.costs:
+        t = r.taxes
+        out += ["", f"Realized gains: short-term {money(t.short_term_gain)}, long-term {money(t.long_term_gain)}; estimated tax {money(t.estimated_tax)}"
+                + (f"; loss carried forward {money(t.loss_carryforward)}" if t.loss_carryforward else ""),
+                f"Implementation cost (tax + transaction): {money(r.costs.implementation)}"]
+    if r.baseline and r.savings:
+        b, s = r.baseline, r.savings
+        out += ["", f"Against account-by-account ({len(b.trades)} trades, tax {money(b.estimated_tax)}, drift after {percent(b.after.drift)}, location score {b.after.location_score:.1f}):",
+                f"  saves {money(s.tax)} tax today, {money(s.location_value)} after tax over the horizon from location ({money(s.location_value_today)} today); total {money(s.total)}"]
+    if r.do_not_buy:
+        out += ["", "Do not buy (wash-sale rule, any household account):"] + [f"  {d.ticker} until {d.until}" for d in r.do_not_buy]
+    for key, value in r.extra.items():
+        if key != "total_seconds" and isinstance(value, (str, int, float)):
+            out.append(f"{key}: {value}")
+    if r.warnings:
+        out += ["", "Warnings:"] + [f"  - {w}" for w in r.warnings]
+    out += ["", r.disclaimer]
+    return "\n".join(out)
+
+
+def orders_csv(r: Result) -> str:
+    buf = io.StringIO()
+    w = csv.DictWriter(buf, fieldnames=ORDER_COLUMNS, lineterminator="\n")
+    w.writeheader()
+    for t in r.trades:
+        row = t.model_dump()
+        w.writerow({k: ("" if row.get(k) is None else row[k]) for k in ORDER_COLUMNS})
+    return buf.getvalue()
+
+
+def write_atomically(path: str | Path, text: str) -> None:
+    """Write all or nothing: a temp file in the same folder, then one rename."""
+    p = Path(path)
+    fd, tmp = tempfile.mkstemp(dir=p.parent if str(p.parent) else ".", prefix=f".{p.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", newline="") as f:
+            f.write(text)
+        os.replace(tmp, p)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
