@@ -73,6 +73,7 @@ class Account(_Strict):
     whole_shares: bool = False
     owner: Optional[str] = None
     birth_year: Optional[int] = Field(None, ge=1900, le=2100)
+    rmd_remaining: Optional[float] = Field(None, ge=0, description="dollars of this year's required minimum distribution not yet taken")
     holdings: list[Lot] = Field(default_factory=list)
 
 
@@ -121,6 +122,8 @@ class Household(_Strict):
         for i, acct in enumerate(self.accounts):
             lot_ids: list[str] = []
             per_ticker: Counter[str] = Counter()
+            # A default id must not take an id the file gives to a later lot.
+            explicit_ids = {lot.id for lot in acct.holdings if lot.id is not None}
             for j, lot in enumerate(acct.holdings):
                 where = f"accounts[{i}].holdings[{j}]"
                 if lot.ticker not in known:
@@ -135,7 +138,7 @@ class Household(_Strict):
                 if lot.id is None:
                     per_ticker[lot.ticker] += 1
                     lot.id = f"{lot.ticker}-{per_ticker[lot.ticker]}"
-                    while lot.id in lot_ids:
+                    while lot.id in lot_ids or lot.id in explicit_ids:
                         per_ticker[lot.ticker] += 1
                         lot.id = f"{lot.ticker}-{per_ticker[lot.ticker]}"
                 if lot.id in lot_ids:

@@ -3,7 +3,7 @@ tax of a plan after netting short- against long-term results."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from .household import TaxProfile
 from .taxdata import (
@@ -50,8 +50,10 @@ def marginal_rates(profile: TaxProfile, as_of: date) -> Rates:
         federal_long, headroom = LONG_TERM_RATES[1], fifteen_top - income
     else:
         federal_long, headroom = LONG_TERM_RATES[2], float("inf")
-    # Taxable income stands in for MAGI: the plan's own gains are not counted here.
-    niit = NIIT_RATE if income > NIIT_THRESHOLD[status] else 0.0
+    # NIIT is tested on MAGI, which is at least taxable income plus the standard deduction;
+    # the plan's own gains are not counted here. At the threshold the next dollar pays NIIT.
+    magi = income + table.standard_deduction[status]
+    niit = NIIT_RATE if magi >= NIIT_THRESHOLD[status] else 0.0
     state = profile.state_rate
     ordinary = profile.ordinary_rate if profile.ordinary_rate is not None else federal_ordinary + state
     short = profile.short_term_rate if profile.short_term_rate is not None else federal_ordinary + niit + state
@@ -70,11 +72,14 @@ def marginal_rates(profile: TaxProfile, as_of: date) -> Rates:
 
 def is_long_term(acquired: date, sold_on: date) -> bool:
     """Held more than one year: a lot sold on its first anniversary is still short-term."""
+    # The holding period starts the day after purchase, so a year is counted from that day:
+    # bought 29 Feb 2024, it starts 1 Mar 2024 and is long-term from 1 Mar 2025.
+    start = acquired + timedelta(days=1)
     try:
-        anniversary = acquired.replace(year=acquired.year + LONG_TERM_HOLDING_YEARS)
-    except ValueError:  # acquired on 29 February
-        anniversary = date(acquired.year + LONG_TERM_HOLDING_YEARS, 3, 1)
-    return sold_on > anniversary
+        first_long_day = start.replace(year=start.year + LONG_TERM_HOLDING_YEARS)
+    except ValueError:  # the holding period starts on 29 February
+        first_long_day = date(start.year + LONG_TERM_HOLDING_YEARS, 3, 1)
+    return sold_on >= first_long_day
 
 
 @dataclass(frozen=True)
