@@ -41,9 +41,13 @@ class Settings:
     allow_sells: bool = True
     frozen_accounts: frozenset[str] = frozenset()  # accounts the plan may not touch
     deposits: dict[str, float] = field(default_factory=dict)  # new money per account
-    # withdraw scenario: dollars to raise in all (gross), and the cost per dollar taken from each
+    # withdraw scenario: dollars to raise (gross, or net of tax), the tax rate and the whole cost
+    # per dollar taken from each account, and dollars an account must give (required distributions)
     withdraw_amount: float | None = None
+    withdraw_net: bool = False
+    withdraw_income_rate: dict[str, float] = field(default_factory=dict)
     withdraw_cost: dict[str, float] = field(default_factory=dict)
+    withdraw_minimum: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass
@@ -108,10 +112,6 @@ def add_cash_funds_buys(m: pyo.ConcreteModel, u: TradeUniverse, s: Settings, ix:
     m.spent = pyo.Expression(m.ACCOUNTS, rule=lambda m, a: sum(m.buy_value[k] for k in buys_of[a]))
     m.transaction_cost = pyo.Expression(m.ACCOUNTS, rule=lambda m, a: s.transaction_cost * (m.proceeds[a] + m.spent[a]))
     withdrawing = s.withdraw_amount is not None
-    if withdrawing:
-        m.WITHDRAW_FROM = pyo.Set(initialize=[a for a in u.accounts if a not in s.frozen_accounts], ordered=True)
-        m.withdraw = pyo.Var(m.WITHDRAW_FROM, bounds=lambda m, a: (0.0, u.cash[a] - u.reserve[a] + sum(l.shares * l.price for l in ix.lots.values() if l.account == a)))
-        m.raise_amount = pyo.Constraint(expr=sum(m.withdraw[a] for a in m.WITHDRAW_FROM) == s.withdraw_amount)
 
     def cash_after(m, a):
         out = m.withdraw[a] if withdrawing and a in m.WITHDRAW_FROM else 0.0
@@ -119,6 +119,27 @@ def add_cash_funds_buys(m: pyo.ConcreteModel, u: TradeUniverse, s: Settings, ix:
 
     m.cash_after = pyo.Expression(m.ACCOUNTS, rule=cash_after)
     m.cash_funds_buys = pyo.Constraint(m.ACCOUNTS, rule=lambda m, a: m.cash_after[a] >= u.reserve[a])
+
+
+def add_withdrawals(m: pyo.ConcreteModel, u: TradeUniverse, s: Settings, ix: Index) -> None:
+    """Dollars taken out of each account that is not frozen; required distributions come first."""
+    if s.withdraw_amount is None:
+        return
+    m.WITHDRAW_FROM = pyo.Set(initialize=[a for a in u.accounts if a not in s.frozen_accounts], ordered=True)
+    m.withdraw = pyo.Var(m.WITHDRAW_FROM, bounds=lambda m, a: (min(s.withdraw_minimum.get(a, 0.0), ix.affordable[a]), max(ix.affordable[a], 0.0)))
+
+
+def add_amount_raised(m: pyo.ConcreteModel, u: TradeUniverse, s: Settings, ix: Index) -> None:
+    """The withdrawals add up to the amount asked: gross, or net of the tax they cause."""
+    if s.withdraw_amount is None:
+        return
+    gross = sum(m.withdraw[a] for a in m.WITHDRAW_FROM)
+    if not s.withdraw_net:
+        m.amount_raised = pyo.Constraint(expr=gross == s.withdraw_amount)
+        return
+    income_tax = sum(s.withdraw_income_rate.get(a, 0.0) * m.withdraw[a] for a in m.WITHDRAW_FROM)
+    gains_tax = u.rates.short_term * m.short_term_gain + u.rates.long_term * m.long_term_gain
+    m.amount_raised = pyo.Constraint(expr=gross - income_tax - gains_tax == s.withdraw_amount)
 
 
 def add_minimum_trade(m: pyo.ConcreteModel, u: TradeUniverse, s: Settings, ix: Index) -> None:
@@ -237,7 +258,7 @@ def add_objective(m: pyo.ConcreteModel, u: TradeUniverse, s: Settings, ix: Index
     )
 
 
-PIECES = (add_trades, add_cash_funds_buys, add_minimum_trade, add_wash_sale, add_realized_gains, add_holdings_after, add_drift, add_location, add_objective)
+PIECES = (add_trades, add_withdrawals, add_cash_funds_buys, add_minimum_trade, add_wash_sale, add_realized_gains, add_amount_raised, add_holdings_after, add_drift, add_location, add_objective)
 
 
 def build_model(u: TradeUniverse, s: Settings) -> tuple[pyo.ConcreteModel, Index]:

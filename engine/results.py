@@ -55,6 +55,7 @@ class Taxes(BaseModel):
     long_term_gain: float
     estimated_tax: float = Field(description="dollars; negative when a net loss lowers tax")
     loss_carryforward: float
+    withdrawal_income_tax: float = Field(0.0, description="dollars of income tax (and penalty) on traditional withdrawals")
     rates: dict[str, float]
     tax_year: int
 
