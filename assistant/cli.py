@@ -80,6 +80,46 @@ def cmd_rebalance(args: argparse.Namespace) -> int:
     return _emit(scenarios.rebalance(household, options), household, args)
 
 
+def _amount(text: str, flag: str = "--amount") -> float:
+    try:
+        value = float(text.replace(",", "").lstrip("$"))
+    except ValueError:
+        raise InputError(f"{flag}: {text!r} is not a dollar amount; give a number like 50000") from None
+    if value <= 0:
+        raise InputError(f"{flag}: must be more than zero")
+    return value
+
+
+def cmd_withdraw(args: argparse.Namespace) -> int:
+    from engine.withdraw import withdraw
+
+    household = load_household(args.household)
+    return _emit(withdraw(household, _amount(args.amount), args.net, _options(args)), household, args)
+
+
+def cmd_contribute(args: argparse.Namespace) -> int:
+    from engine.tools import contribute
+
+    household = load_household(args.household)
+    return _emit(contribute(household, _amount(args.amount), args.account, _options(args), allow_sells=args.allow_sells), household, args)
+
+
+def cmd_harvest(args: argparse.Namespace) -> int:
+    from engine.tools import harvest
+
+    household = load_household(args.household)
+    if args.min_loss < 0:
+        raise InputError("--min-loss: must be zero or more dollars")
+    return _emit(harvest(household, args.min_loss, args.gains, _options(args)), household, args)
+
+
+def cmd_locate(args: argparse.Namespace) -> int:
+    from engine.tools import locate
+
+    household = load_household(args.household)
+    return _emit(locate(household, _options(args)), household, args)
+
+
 def cmd_schema(args: argparse.Namespace) -> int:
     print(json.dumps(household_schema(), indent=2))
     return EXIT_OK
@@ -103,6 +143,25 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("rebalance", help="bring the household back to target at the least tax")
     _add_plan_flags(p)
     p.set_defaults(run=cmd_rebalance)
+    p = sub.add_parser("withdraw", help="raise cash at the least tax")
+    _add_plan_flags(p)
+    p.add_argument("--amount", required=True, help="dollars to raise")
+    p.add_argument("--net", action="store_true", help="the household receives the amount after the estimated tax")
+    p.set_defaults(run=cmd_withdraw)
+    p = sub.add_parser("harvest", help="tax-loss harvesting with replacements, wash-sale safe")
+    _add_plan_flags(p)
+    p.add_argument("--min-loss", type=float, default=500.0, help="smallest loss worth harvesting, dollars (default 500)")
+    p.add_argument("--gains", action="store_true", help="also harvest long-term gains in the 0%% bracket")
+    p.set_defaults(run=cmd_harvest)
+    p = sub.add_parser("locate", help="location score and the next best moves")
+    _add_plan_flags(p)
+    p.set_defaults(run=cmd_locate)
+    p = sub.add_parser("contribute", help="invest new money in one account toward target and best location")
+    _add_plan_flags(p)
+    p.add_argument("--amount", required=True, help="dollars to invest")
+    p.add_argument("--account", required=True, help="account receiving the money")
+    p.add_argument("--allow-sells", action="store_true", help="also sell to rebalance")
+    p.set_defaults(run=cmd_contribute)
     p = sub.add_parser("schema", help="print the JSON Schema of the household file")
     p.set_defaults(run=cmd_schema)
     p = sub.add_parser("import", help="build a household file from a custodian positions CSV and a targets file")

@@ -39,6 +39,7 @@ class Settings:
     min_trade: float = 100.0
     transaction_cost: float = 0.0  # fraction of each trade's dollars
     allow_sells: bool = True
+    sell_only: frozenset[tuple[str, str]] | None = None  # when set, only these lots may be sold
     frozen_accounts: frozenset[str] = frozenset()  # accounts the plan may not touch
     deposits: dict[str, float] = field(default_factory=dict)  # new money per account
     # withdraw scenario: dollars to raise (gross, or net of tax), the tax rate and the whole cost
@@ -63,7 +64,11 @@ class Index:
 
 def _index(u: TradeUniverse, s: Settings) -> Index:
     frozen = s.frozen_accounts
-    lots = {l.key: l for l in u.sellable if s.allow_sells and l.account not in frozen}
+    lots = {
+        l.key: l
+        for l in u.sellable
+        if s.allow_sells and l.account not in frozen and (s.sell_only is None or l.key in s.sell_only)
+    }
     positions: dict[tuple[str, str], list[tuple[str, str]]] = defaultdict(list)
     for key, l in lots.items():
         positions[(l.account, l.ticker)].append(key)

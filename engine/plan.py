@@ -42,7 +42,7 @@ def _shares(x: float, whole: bool, cap: float | None = None, down: bool = False)
 
 def read_plan(m: pyo.ConcreteModel, ix: Index, u: TradeUniverse, s: Settings) -> Plan:
     """Trades from the solved model, in orderable share steps, never spending below a reserve."""
-    plan = Plan(deposits={a: d for a, d in s.deposits.items() if d})
+    plan = Plan(deposits={a: d for a, d in s.deposits.items() if d and a in u.cash})
     for key in m.LOTS:
         x = pyo.value(m.sell[key])
         lot = ix.lots[key]

@@ -55,13 +55,42 @@ def text_report(r: Result, targets: dict[str, float] | None = None) -> str:
                 f"  saves {money(s.tax)} tax today, {money(s.location_value)} after tax over the horizon from location ({money(s.location_value_today)} today); total {money(s.total)}"]
     if r.do_not_buy:
         out += ["", "Do not buy (wash-sale rule, any household account):"] + [f"  {d.ticker} until {d.until}" for d in r.do_not_buy]
-    for key, value in r.extra.items():
-        if key != "total_seconds" and isinstance(value, (str, int, float)):
-            out.append(f"{key}: {value}")
+    out += _tool_section(r)
     if r.warnings:
         out += ["", "Warnings:"] + [f"  - {w}" for w in r.warnings]
     out += ["", r.disclaimer]
     return "\n".join(out)
+
+
+def _tool_section(r: Result) -> list[str]:
+    """What withdraw, harvest, locate and contribute add to the shared report."""
+    x, out = r.extra, []
+    if "withdrawal" in x:
+        w = x["withdrawal"]
+        out += ["", f"Withdrawal: gross {money(w['gross'])}, estimated tax {money(w['estimated_tax'])}, net {money(w['net'])}"]
+        out += [f"  from {a}: {money(v)}" for a, v in w["by_account"].items()]
+        for name, b in x.get("baselines", {}).items():
+            out.append(f"  {name.replace('_', ' ')} would cost {money(b['estimated_tax'])} in tax ({b['status']})")
+        if "savings_tax" in x:
+            out.append(f"  saves {money(x['savings_tax'])} in tax against {x['savings_against'].replace('_', ' ')}")
+    if "max_raisable" in x:
+        out += ["", f"Most that can be raised: {money(x['max_raisable'])}"]
+    if "candidates" in x:
+        rows = [[c["account"], c["ticker"], c["lot_id"], money(c["loss"]), c["term"] or "", money(c["tax_value"]), c["replacement"] or "-", "yes" if c.get("harvested") else "no"] for c in x["candidates"]]
+        out += ["", "Harvest candidates", _table(rows, ["account", "ticker", "lot", "loss", "term", "tax value", "replace with", "harvested"]) if rows else "  none above the threshold"]
+        out += [f"  blocked: {b['ticker']} {b['lot_id']} in {b['account']}: {b['why']}" for b in x.get("blocked", [])]
+        if "loss_rules" in x:
+            out.append(x["loss_rules"])
+        if "gain_harvest" in x:
+            g = x["gain_harvest"]
+            out.append(f"0% bracket gain harvest: headroom {money(g['headroom'])}, realize {money(g['gain_realized'])} in {len(g['lots'])} lots (state tax {money(g['state_tax'])})")
+    if "location" in x:
+        loc = x["location"]
+        out += ["", f"Location score {loc['score_now']} now, {loc['score_after_plan']} after the plan (100 = best reachable); "
+                f"tax drag {money(loc['annual_tax_drag_now'])}/yr now, {money(loc['annual_tax_drag_after_plan'])}/yr after; "
+                f"gain over {loc['horizon_years']:g} years {money(loc['gained_over_horizon_by_plan'])}"]
+        out += [f"  {a['rank']}. {a['action']} — gains {money(a['benefit_over_horizon'])} over the horizon, tax today {money(a['tax_cost_today'])}" for a in x.get("next_best_actions", [])]
+    return out
 
 
 def orders_csv(r: Result) -> str:

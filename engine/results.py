@@ -45,6 +45,7 @@ class State(BaseModel):
     allocation: dict[str, float]
     drift: float = Field(description="half the sum of absolute weight deviations from target")
     location_score: float = Field(description="0-100; 100 is the best location reachable for these assets and accounts")
+    location_loss: float = Field(description="after-tax dollars over the horizon lost against the best reachable location")
     annual_tax_drag: float = Field(description="dollars a year")
     after_tax_return: float = Field(description="expected return net of tax drag, fraction a year")
     account_values: dict[str, float]
@@ -143,6 +144,7 @@ def state_of(m: StateMeasures) -> State:
         allocation={c: pct(w) for c, w in m.allocation.items()},
         drift=pct(m.drift),
         location_score=round(m.location_score, 1),
+        location_loss=cents(max(0.0, m.mislocation - m.best_mislocation)),
         annual_tax_drag=cents(m.annual_tax_drag),
         after_tax_return=pct(m.after_tax_return),
         account_values={a: cents(v) for a, v in m.account_values.items()},

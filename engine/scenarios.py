@@ -71,7 +71,7 @@ def account_by_account(h: Household, u: TradeUniverse, s: Settings, solver: str,
             continue
         alone = h.model_copy(update={"accounts": [acct], "restrictions": [r for r in h.restrictions if r.account == acct.id]})
         ua = build_universe(alone, s.horizon_years)
-        sa = Settings(**{**s.__dict__, "location_weight": 0.0})
+        sa = Settings(**{**s.__dict__, "location_weight": 0.0, "deposits": {k: v for k, v in s.deposits.items() if k == acct.id}})
         if s.gain_budget is not None:
             # The budget is split over taxable accounts by value, as separate managers would.
             sa.gain_budget = s.gain_budget * taxable_value.get(acct.id, 0.0) / all_taxable
