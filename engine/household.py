@@ -170,11 +170,12 @@ class Household(_Strict):
         return self._by_ticker()[ticker]
 
     def _by_ticker(self) -> dict[str, Security]:
-        cache = self.__dict__.get("_ticker_index")
-        if cache is None:
-            cache = {s.ticker: s for s in self.securities}
-            self.__dict__["_ticker_index"] = cache
-        return cache
+        # Keyed by the list itself: a model_copy with new securities must not see the old index.
+        cached = self.__dict__.get("_ticker_index")
+        if cached is None or cached[0] is not self.securities:
+            cached = (self.securities, {s.ticker: s for s in self.securities})
+            self.__dict__["_ticker_index"] = cached
+        return cached[1]
 
     def asset_classes(self) -> list[str]:
         """Target classes first, then any class held but not targeted (target 0), then cash."""

@@ -14,6 +14,7 @@ Objective, dollars today: tax + transaction cost + drift penalty + present value
 """
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -84,6 +85,12 @@ def _index(u: TradeUniverse, s: Settings) -> Index:
     return Index(lots, buys, dict(positions), dict(loss_groups), affordable)
 
 
+def _most_shares(dollars: float, price: float, whole: bool) -> float:
+    """Shares an account could buy at most; whole-share accounts get a whole bound (GLPK insists)."""
+    most = max(dollars, 0.0) / price
+    return float(math.floor(most + 1e-9)) if whole else most
+
+
 def add_trades(m: pyo.ConcreteModel, u: TradeUniverse, s: Settings, ix: Index) -> None:
     whole = u.whole_shares
     m.LOTS = pyo.Set(initialize=list(ix.lots), dimen=2, ordered=True)
@@ -97,7 +104,7 @@ def add_trades(m: pyo.ConcreteModel, u: TradeUniverse, s: Settings, ix: Index) -
     m.sell = pyo.Var(m.LOTS, bounds=lot_bounds, domain=lambda m, a, _: pyo.NonNegativeIntegers if whole[a] else pyo.NonNegativeReals)
     m.buy = pyo.Var(
         m.BUYS,
-        bounds=lambda m, a, t: (0.0, max(ix.affordable[a], 0.0) / u.price(t)),
+        bounds=lambda m, a, t: (0.0, _most_shares(ix.affordable[a], u.price(t), whole[a])),
         domain=lambda m, a, t: pyo.NonNegativeIntegers if whole[a] else pyo.NonNegativeReals,
     )
     m.sell_value = pyo.Expression(m.LOTS, rule=lambda m, a, lot_id: m.sell[a, lot_id] * ix.lots[(a, lot_id)].price)

@@ -71,6 +71,8 @@ def account_by_account(h: Household, u: TradeUniverse, s: Settings, solver: str,
             continue
         alone = h.model_copy(update={"accounts": [acct], "restrictions": [r for r in h.restrictions if r.account == acct.id]})
         ua = build_universe(alone, s.horizon_years)
+        # A purchase in another account within 30 days still washes this account's losses.
+        ua.loss_blocked.update({k: why for k, why in u.loss_blocked.items() if k[0] == acct.id})
         sa = Settings(**{**s.__dict__, "location_weight": 0.0, "deposits": {k: v for k, v in s.deposits.items() if k == acct.id}})
         if s.gain_budget is not None:
             # The budget is split over taxable accounts by value, as separate managers would.
