@@ -1,0 +1,131 @@
+"""One typed call per engine tool. A call validates its arguments, finds the household,
+runs one engine function and returns the engine's result: no arithmetic here."""
+from __future__ import annotations
+
+from typing import Literal, Optional, Union
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from engine import Options, Result, contribute, harvest, locate, rebalance, withdraw
+from engine.compare import Comparison, compare, summarize, with_no_sell
+
+from .book import HouseholdBook
+
+Audience = Literal["advisor", "client", "support"]
+
+
+class _Args(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    household: Optional[str] = Field(None, description="household name among the loaded ones; may be left out when only one is loaded")
+    audience: Audience = Field("advisor", description="who the explanation is for")
+
+
+class _PlanArgs(_Args):
+    gain_budget: Optional[Union[float, Literal["bracket"]]] = Field(None, description="most net realized gain in dollars, or 'bracket'")
+    exclude_accounts: list[str] = Field(default_factory=list, description="account ids the plan may not touch")
+    no_sell: list[str] = Field(default_factory=list, description="tickers not to sell in any account")
+
+
+class RebalanceArgs(_PlanArgs):
+    """Bring the household back to its target allocation at the least tax."""
+
+
+class WithdrawArgs(_PlanArgs):
+    """Raise cash from the household tax-efficiently."""
+
+    amount: float = Field(gt=0, description="dollars to raise")
+    net: bool = Field(False, description="true when the amount is wanted after tax")
+
+
+class HarvestArgs(_PlanArgs):
+    """Find and plan tax-loss harvesting, wash-sale safe across all accounts."""
+
+    min_loss: float = Field(500.0, ge=0, description="smallest loss worth harvesting, dollars")
+    include_gains: bool = Field(False, description="also harvest long-term gains in the 0% bracket")
+
+
+class LocateArgs(_Args):
+    """Score the asset location and list the next best moves."""
+
+    horizon: float = Field(10.0, gt=0, le=60, description="years over which location is valued")
+    exclude_accounts: list[str] = Field(default_factory=list)
+
+
+class ContributeArgs(_Args):
+    """Invest new money in one account toward target and best location."""
+
+    amount: float = Field(gt=0, description="dollars to invest")
+    account: str = Field(description="account id receiving the money")
+
+
+class SummaryArgs(_Args):
+    """What the household holds now: accounts, allocation against target, drift, location."""
+
+
+ARGS: dict[str, type[_Args]] = {
+    "rebalance": RebalanceArgs,
+    "withdraw": WithdrawArgs,
+    "harvest": HarvestArgs,
+    "locate": LocateArgs,
+    "contribute": ContributeArgs,
+    "household_summary": SummaryArgs,
+}
+
+
+class ToolOutcome(BaseModel):
+    tool: str
+    arguments: dict
+    result: Optional[Result] = None
+    comparison: Optional[Comparison] = None
+    error: Optional[str] = None
+
+
+def _bad_accounts(h, names: list[str]) -> str:
+    ids = [a.id for a in h.accounts]
+    bad = [n for n in names if n not in ids]
+    return f"no account {', '.join(map(repr, bad))} in {h.name}; accounts are: {', '.join(ids)}" if bad else ""
+
+
+def call_tool(book: HouseholdBook, tool: str, arguments: dict, solver: str = "auto") -> ToolOutcome:
+    """Validate and run one tool call. Bad arguments come back as an error naming what is valid."""
+    if tool not in ARGS:
+        return ToolOutcome(tool=tool, arguments=arguments, error=f"unknown tool {tool!r}; tools are: {', '.join(ARGS)}")
+    try:
+        args = ARGS[tool].model_validate(arguments)
+    except ValidationError as err:
+        e = err.errors()[0]
+        return ToolOutcome(tool=tool, arguments=arguments, error=f"{'.'.join(map(str, e['loc']))}: {e['msg']}")
+    h, why = book.find(args.household)
+    if h is None:
+        return ToolOutcome(tool=tool, arguments=arguments, error=why)
+    clean = args.model_dump(exclude_defaults=False)
+    clean["household"] = h.name
+    excluded = getattr(args, "exclude_accounts", [])
+    problem = _bad_accounts(h, excluded + ([args.account] if isinstance(args, ContributeArgs) else []))
+    unknown = [t for t in getattr(args, "no_sell", []) if t not in {s.ticker for s in h.securities}]
+    if unknown:
+        problem = f"no security {', '.join(unknown)} in {h.name}; it holds: {', '.join(s.ticker for s in h.securities)}"
+    if problem:
+        return ToolOutcome(tool=tool, arguments=clean, error=problem)
+    if getattr(args, "no_sell", None):
+        h = with_no_sell(h, args.no_sell)
+    options = Options(solver=solver, exclude_accounts=excluded, gain_budget=getattr(args, "gain_budget", None))
+    if isinstance(args, RebalanceArgs):
+        result = rebalance(h, options)
+    elif isinstance(args, WithdrawArgs):
+        result = withdraw(h, args.amount, args.net, options)
+    elif isinstance(args, HarvestArgs):
+        result = harvest(h, args.min_loss, args.include_gains, options)
+    elif isinstance(args, LocateArgs):
+        result = locate(h, options.model_copy(update={"horizon_years": args.horizon}))
+    elif isinstance(args, ContributeArgs):
+        result = contribute(h, args.amount, args.account, options)
+    else:
+        result = summarize(h)
+    return ToolOutcome(tool=tool, arguments=clean, result=result)
+
+
+def compare_outcomes(previous: ToolOutcome, current: ToolOutcome) -> Comparison | None:
+    if previous.result is None or current.result is None:
+        return None
+    return compare(previous.result, current.result)
