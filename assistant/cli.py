@@ -120,6 +120,44 @@ def cmd_locate(args: argparse.Namespace) -> int:
     return _emit(locate(household, _options(args)), household, args)
 
 
+def _assistant(args: argparse.Namespace):
+    from tools import HouseholdBook
+
+    from .answer import Assistant, model_from_environment
+
+    paths = args.household or sorted(str(p) for p in (Path(__file__).resolve().parents[1] / "examples").glob("*.json") if p.name != "targets.json")
+    book = HouseholdBook.from_paths(paths)
+    only = book.names[0] if len(book.names) == 1 else None
+    return Assistant(book, household=only, audience=args.audience, solver=args.solver, model=model_from_environment())
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    answer = _assistant(args).ask(args.question)
+    if args.json:
+        print(json.dumps(answer.to_json(), indent=2))
+    else:
+        print(answer.explanation)
+    if answer.result is not None and answer.result.status not in ("optimal", "feasible"):
+        return EXIT_UNMET
+    return EXIT_OK
+
+
+def cmd_chat(args: argparse.Namespace) -> int:
+    assistant = _assistant(args)
+    print(f"Householder chat — households: {', '.join(assistant.book.names)}. Ask a question; 'quit' to leave.")
+    while True:
+        try:
+            question = input("> ")
+        except EOFError:
+            break
+        if question.strip().lower() in ("quit", "exit", "q"):
+            break
+        if not question.strip():
+            continue
+        print(assistant.ask(question).explanation)
+    return EXIT_OK
+
+
 def cmd_schema(args: argparse.Namespace) -> int:
     print(json.dumps(household_schema(), indent=2))
     return EXIT_OK
@@ -162,6 +200,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--account", required=True, help="account receiving the money")
     p.add_argument("--allow-sells", action="store_true", help="also sell to rebalance")
     p.set_defaults(run=cmd_contribute)
+    for name, helptext in (("ask", "ask one question in plain words"), ("chat", "a terminal conversation with what-if memory")):
+        p = sub.add_parser(name, help=helptext)
+        if name == "ask":
+            p.add_argument("question", help='e.g. "raise $50k tax-efficiently"')
+            p.add_argument("--json", action="store_true", help='print {"tool", "arguments", "result", "explanation"}')
+        p.add_argument("--household", action="append", metavar="FILE", help="household JSON (repeatable); default: the examples")
+        p.add_argument("--audience", choices=["advisor", "client", "support"], default="advisor")
+        p.add_argument("--solver", choices=["auto", "glpk", "highs"], default="auto")
+        p.set_defaults(run=cmd_ask if name == "ask" else cmd_chat)
     p = sub.add_parser("schema", help="print the JSON Schema of the household file")
     p.set_defaults(run=cmd_schema)
     p = sub.add_parser("import", help="build a household file from a custodian positions CSV and a targets file")

@@ -1,0 +1,282 @@
+"""Explanations rendered from an engine result with the templates in prompts/.
+
+Every figure here is a field of the result (or of an engine comparison), formatted — never
+added, subtracted or estimated. `grounded` checks a model's text the same way: each dollar
+amount and percentage in it must be a number of the result, rounded as shown.
+"""
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from pathlib import Path
+
+from engine import DISCLAIMER, Result
+from engine.compare import Comparison
+
+PROMPTS = Path(__file__).resolve().parents[1] / "prompts"
+KIND_WORDS = {"taxable": "taxable account", "traditional": "traditional IRA/401(k)", "roth": "Roth", "hsa": "HSA"}
+
+
+@lru_cache(maxsize=None)
+def template(name: str) -> str:
+    """A prompt file without its header comment."""
+    text = (PROMPTS / f"{name}.md").read_text()
+    return re.sub(r"^<!--.*?-->\s*", "", text, flags=re.S)
+
+
+def money(x: float | None) -> str:
+    if x is None:
+        return "n/a"
+    return f"-${abs(x):,.2f}" if x < 0 else f"${x:,.2f}"
+
+
+def pct(x: float) -> str:
+    return f"{100 * x:.1f}%"
+
+
+def _title(tool: str, arguments: dict) -> str:
+    if tool == "withdraw":
+        return f"Raise {money(arguments.get('amount'))}{' after tax' if arguments.get('net') else ''} for {arguments.get('household')}"
+    if tool == "contribute":
+        return f"Invest {money(arguments.get('amount'))} in {arguments.get('account')} for {arguments.get('household')}"
+    return {
+        "rebalance": "Rebalance", "harvest": "Tax-loss harvesting", "locate": "Asset location", "household_summary": "Summary",
+    }.get(tool, tool) + f" for {arguments.get('household')}"
+
+
+def _trades(r: Result) -> str:
+    if not r.trades:
+        return "No trades."
+    rows = ["| account | action | ticker | shares | amount | lot | gain | term |", "|---|---|---|---|---|---|---|---|"]
+    for t in r.trades:
+        rows.append(f"| {t.account} | {t.action} | {t.ticker} | {t.shares:g} | {money(t.amount)} | {t.lot_id or ''} | {money(t.realized_gain) if t.realized_gain is not None else ''} | {t.term or ''} |")
+    return "\n".join(rows)
+
+
+def _allocation(r: Result) -> str:
+    if not r.before:
+        return ""
+    if not r.after:
+        return f"Drift from target: {pct(r.before.drift)}; location score {r.before.location_score:.1f}; annual tax drag {money(r.before.annual_tax_drag)}."
+    return (f"Drift from target {pct(r.before.drift)} → {pct(r.after.drift)}; location score {r.before.location_score:.1f} → "
+            f"{r.after.location_score:.1f}; annual tax drag {money(r.before.annual_tax_drag)} → {money(r.after.annual_tax_drag)}.")
+
+
+def _taxes(r: Result) -> str:
+    if not r.taxes:
+        return ""
+    t = r.taxes
+    line = f"Realized gains: short-term {money(t.short_term_gain)}, long-term {money(t.long_term_gain)}; estimated tax {money(t.estimated_tax)}"
+    if t.withdrawal_income_tax:
+        line += f" (of which {money(t.withdrawal_income_tax)} income tax on traditional withdrawals)"
+    if t.loss_carryforward:
+        line += f"; {money(t.loss_carryforward)} of loss carries forward"
+    return line + "."
+
+
+def _savings(r: Result) -> str:
+    x = r.extra
+    if "withdrawal" in x and "baselines" in x:
+        b = x["baselines"]
+        return (f"Taking it account by account would cost {money(b['taxable_first']['estimated_tax'])} in tax (taxable first) or "
+                f"{money(b['pro_rata']['estimated_tax'])} (pro rata); this plan saves {money(x['savings_tax'])} against the cheaper.")
+    if r.savings and r.baseline:
+        s = r.savings
+        return (f"Against rebalancing each account on its own (tax {money(r.baseline.estimated_tax)}), the household plan saves "
+                f"{money(s.tax)} in tax today and {money(s.location_value)} after tax over the horizon from better location; "
+                f"{money(s.total)} in all, in today's dollars.")
+    return ""
+
+
+def _accounts(r: Result, kinds: dict[str, str]) -> str:
+    lines = []
+    for account in dict.fromkeys(t.account for t in r.trades):
+        kind = kinds.get(account, "")
+        sells = [t for t in r.trades if t.account == account and t.action == "sell"]
+        if kind == "taxable":
+            losses = [t for t in sells if (t.realized_gain or 0) < 0]
+            why = "sells realize gains or losses here, so it sells loss lots and high-basis lots first" + (f" ({len(losses)} at a loss)" if losses else "")
+        elif kind:
+            why = f"trades inside a {KIND_WORDS[kind]} realize no tax, so it does the reshuffling here"
+        else:
+            why = ""
+        lines.append(f"- {account} ({KIND_WORDS.get(kind, kind)}): {why}.")
+    return "Why each account:\n" + "\n".join(lines) if lines else ""
+
+
+def _details(r: Result) -> str:
+    x, out = r.extra, []
+    if "withdrawal" in x:
+        w = x["withdrawal"]
+        out.append(f"Withdrawal: gross {money(w['gross'])}, estimated tax {money(w['estimated_tax'])}, net {money(w['net'])}; from "
+                   + ", ".join(f"{a} {money(v)}" for a, v in w["by_account"].items()) + ".")
+    if "max_raisable" in x:
+        out.append(f"The most this household can raise is {money(x['max_raisable'])}.")
+    if "candidates" in x:
+        for c in x["candidates"]:
+            out.append(f"- {c['ticker']} lot {c['lot_id']} in {c['account']}: loss {money(c['loss'])} ({c['term']}-term), worth {money(c['tax_value'])} in tax"
+                       + (f"; replace with {c['replacement']}" if c["replacement"] else "") + ("" if c.get("harvested") else " — not harvested"))
+        for b in x.get("blocked", []):
+            out.append(f"- blocked: {b['ticker']} lot {b['lot_id']} in {b['account']}: {b['why']}")
+        if x.get("loss_rules"):
+            out.append(x["loss_rules"])
+    if "location" in x:
+        loc = x["location"]
+        out.append(f"Location score {loc['score_now']} now, {loc['score_after_plan']} after these moves (100 = best reachable); "
+                   f"{money(loc['gained_over_horizon_by_plan'])} more after tax over {loc['horizon_years']:g} years.")
+        out += [f"{a['rank']}. {a['action']} — {money(a['benefit_over_horizon'])} over the horizon, {money(a['tax_cost_today'])} tax today"
+                for a in x.get("next_best_actions", [])]
+    if "accounts" in x and r.tool == "household_summary":
+        out += [f"- {a['id']} ({KIND_WORDS.get(a['kind'], a['kind'])}): {money(a['value'])}, {a['lots']} lots" for a in x["accounts"]]
+        if r.before:
+            out.append("Allocation: " + ", ".join(f"{c} {pct(w)} (target {pct(x['targets'].get(c, 0.0))})" for c, w in r.before.allocation.items()))
+        out.append(f"Unrealized gain in taxable accounts: {money(x['unrealized_gain'])}.")
+    if r.do_not_buy:
+        out.append("Do not buy until the date shown, in any household account (wash-sale rule): "
+                   + ", ".join(f"{d.ticker} until {d.until}" for d in r.do_not_buy) + ".")
+    return "\n".join(out)
+
+
+def _status(r: Result) -> str:
+    if r.status in ("optimal", "feasible"):
+        extra = f", within {100 * r.gap:.2f}% of the best possible (time limit)" if r.status == "feasible" and r.gap else ""
+        return f"Status: {r.status} ({r.solver}, {r.solve_seconds:.2f} s{extra})."
+    return f"Status: {r.status}. {r.message}"
+
+
+def _client(r: Result, arguments: dict) -> dict[str, str]:
+    x = r.extra
+    if r.status not in ("optimal", "feasible"):
+        summary = f"We looked at your request, but it can't be done as asked: {r.message}"
+        return {"client_summary": summary, "client_tax": "", "client_savings": "", "client_next": "We'd be glad to talk through other options."}
+    n = len(r.trades)
+    if "withdrawal" in x:
+        w = x["withdrawal"]
+        summary = (f"To provide the {money(w['gross'])} you asked for, we recommend taking it from "
+                   + ", ".join(f"your {a} account ({money(v)})" for a, v in w["by_account"].items())
+                   + f", with {n} trades that also keep your investments on their target mix.")
+    elif r.tool == "harvest":
+        summary = f"We found {len(x.get('candidates', []))} investments trading below what you paid. Selling them and buying similar funds keeps your mix the same while the losses lower your taxes."
+    elif r.tool == "locate":
+        loc = x.get("location", {})
+        summary = f"We reviewed which of your accounts holds which investments. Rearranging them ({n} trades) could leave you {money(loc.get('gained_over_horizon_by_plan'))} more after tax over the next {loc.get('horizon_years', 10):g} years."
+    elif r.tool == "household_summary":
+        summary = f"Your accounts are worth {money(r.before.value if r.before else None)} together, and your mix is {pct(r.before.drift) if r.before else 'n/a'} away from its target."
+    else:
+        summary = (f"Your investments had drifted {pct(r.before.drift)} from their target mix. We recommend {n} trades across your accounts "
+                   f"to bring them back to {pct(r.after.drift)}." if r.before and r.after else "")
+    tax = ""
+    if r.taxes:
+        est = r.taxes.estimated_tax
+        tax = (f"We estimate this lowers your taxes by {money(-est)}." if est < 0 else
+               "We estimate no tax from these trades." if est == 0 else f"We estimate the tax from these trades at {money(est)}.")
+    savings = ""
+    if "savings_tax" in x and x["savings_tax"] > 0:
+        savings = f"That is {money(x['savings_tax'])} less tax than taking the money out the usual way."
+    elif r.savings and r.savings.total > 0:
+        savings = f"Looking at all your accounts together, rather than one at a time, is worth about {money(r.savings.total)} to you in today's dollars."
+    nxt = "If you agree, we will place the trades this week."
+    if r.do_not_buy:
+        nxt += " For the next 30 days we will avoid buying back the funds we sell at a loss, in every one of your accounts."
+    return {"client_summary": summary, "client_tax": tax, "client_savings": savings, "client_next": nxt}
+
+
+def _support(r: Result, arguments: dict, kinds: dict[str, str], alternative: tuple[str, Comparison | None, Result | None] | None) -> dict[str, str]:
+    decided = []
+    if r.status not in ("optimal", "feasible"):
+        decided.append(f"- No plan: {r.message}")
+    for account in dict.fromkeys(t.account for t in r.trades):
+        kind = kinds.get(account, "")
+        if kind in ("traditional", "roth", "hsa"):
+            decided.append(f"- {account} is a {KIND_WORDS[kind]}: selling there realizes no tax, so the engine trades there first.")
+        elif kind == "taxable":
+            decided.append(f"- {account} is taxable: every sale is priced lot by lot at its short- or long-term rate; losses are used before gains.")
+    if r.tool == "withdraw":
+        decided.append("- Withdrawal cost per dollar: taxable = tax on the gains realized; traditional = ordinary rate (plus 10% before 59½); Roth/HSA = an opportunity cost above the traditional rate, so tax-free money comes last.")
+    if r.after and r.before:
+        decided.append(f"- Drift outside the tolerance band is charged heavily, inside lightly: drift went {pct(r.before.drift)} → {pct(r.after.drift)}.")
+    alt = "No alternative was run."
+    if alternative:
+        label, cmp_, alt_result = alternative
+        if alt_result is not None and alt_result.status not in ("optimal", "feasible"):
+            alt = f"{label}: not possible — {alt_result.message}"
+        elif cmp_ is not None:
+            tax_delta = cmp_.withdrawal_tax if cmp_.withdrawal_tax is not None else cmp_.estimated_tax
+            word = "more" if tax_delta > 0 else "less"
+            alt = f"{label} would cost {money(abs(tax_delta))} {word} in tax" + (
+                f" (estimated tax {money(alt_result.extra['withdrawal']['estimated_tax'] if 'withdrawal' in alt_result.extra else alt_result.taxes.estimated_tax)})" if alt_result and alt_result.taxes else "") + "."
+        elif r.extra.get("baselines"):
+            b = r.extra["baselines"]
+            alt = f"Taking it taxable-first would cost {money(b['taxable_first']['estimated_tax'])} in tax, pro rata {money(b['pro_rata']['estimated_tax'])}; this plan saves {money(r.extra['savings_tax'])} against the cheaper."
+        elif r.baseline and r.savings:
+            alt = f"Rebalancing each account alone would cost {money(r.baseline.estimated_tax)} in tax; the household plan saves {money(r.savings.tax)}."
+    cons = [f"- {k}: {v}" for k, v in arguments.items() if k in ("exclude_accounts", "no_sell", "gain_budget") and v not in (None, [], "")]
+    return {"decided_by": "\n".join(decided) or "- Nothing to decide.", "alternative": alt, "constraints": "\n".join(cons) or "- none beyond the household's own restrictions"}
+
+
+def explain(result: Result | None, tool: str, arguments: dict, audience: str, kinds: dict[str, str],
+            alternative: tuple[str, Comparison | None, Result | None] | None = None, comparison: Comparison | None = None) -> str:
+    """The templated explanation of one tool result for one audience."""
+    if result is None:
+        return template("clarify").format(reply="No result.", disclaimer=DISCLAIMER)
+    fields = {
+        "household": arguments.get("household", result.household), "headline": _title(tool, arguments), "status": _status(result),
+        "trades": _trades(result), "allocation": _allocation(result), "taxes": _taxes(result), "savings": _savings(result),
+        "accounts": _accounts(result, kinds), "details": _details(result),
+        "warnings": "\n".join(f"Note: {w}" for w in result.warnings), "disclaimer": DISCLAIMER,
+    }
+    if comparison is not None:
+        fields["savings"] += (f"\nCompared with the previous plan: estimated tax {'+' if comparison.estimated_tax >= 0 else '-'}{money(abs(comparison.estimated_tax))}"
+                              f", {comparison.trades:+d} trades.")
+    if audience == "client":
+        fields.update(_client(result, arguments))
+        text = template("client").format(**fields)
+    elif audience == "support":
+        fields.update(_support(result, arguments, kinds, alternative))
+        text = template("support").format(**fields)
+    else:
+        text = template("advisor").format(**fields)
+    return re.sub(r"\n{3,}", "\n\n", text).strip() + "\n"
+
+
+# ---- grounding ---------------------------------------------------------------------------
+
+_FIGURE = re.compile(r"(?P<neg>-)?\$\s?(?P<num>\d[\d,]*(?:\.\d+)?)\s?(?P<unit>k|K|m|M|million|thousand)?|(?P<pnum>\d+(?:\.\d+)?)\s?%")
+
+
+def _numbers(obj, out: set[float]) -> set[float]:
+    if isinstance(obj, bool):
+        return out
+    if isinstance(obj, (int, float)):
+        out.add(float(obj))
+    elif isinstance(obj, dict):
+        for v in obj.values():
+            _numbers(v, out)
+    elif isinstance(obj, (list, tuple)):
+        for v in obj:
+            _numbers(v, out)
+    return out
+
+
+def grounded(text: str, *sources) -> list[str]:
+    """The dollar amounts and percentages in `text` that are not numbers of the sources, as shown."""
+    known: set[float] = set()
+    for s in sources:
+        _numbers(s.model_dump(mode="json") if hasattr(s, "model_dump") else s, known)
+    known |= {abs(v) for v in known}
+    bad = []
+    for m in _FIGURE.finditer(text):
+        if m.group("pnum") is not None:
+            shown = m.group("pnum")
+            decimals = len(shown.split(".")[1]) if "." in shown else 0
+            value = float(shown)
+            ok = any(abs(round(100 * v, decimals) - value) < 1e-9 or abs(round(v, decimals) - value) < 1e-9 for v in known)
+        else:
+            shown = m.group("num").replace(",", "")
+            decimals = len(shown.split(".")[1]) if "." in shown else 0
+            value = float(shown)
+            scale = {"k": 1e3, "K": 1e3, "thousand": 1e3, "m": 1e6, "M": 1e6, "million": 1e6}.get(m.group("unit") or "", 1.0)
+            ok = any(abs(round(abs(v) / scale, decimals) - value) < 1e-9 for v in known)
+        if not ok:
+            bad.append(m.group(0).strip())
+    return bad
