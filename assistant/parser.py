@@ -1,23 +1,37 @@
 """The offline question parser: advisor phrasing to the same typed tool calls a model would make.
 
-Deterministic and rule-based. It reads intent (raise cash, rebalance, harvest, location,
-contribute, summary), amounts ("$50k", "1.2m", "fifty thousand"), constraints ("without touching
-the Roth", "keep gains under $10k", "don't sell Apple", "after tax") and follow-ups that modify the
-last call ("make it $80k", "what if we leave the IRA alone?"). When unsure it asks one short
-question with examples; it never guesses a call that trades.
+Deterministic and rule-based, in five steps:
+
+1. guards: blank, off-topic or prompt-injection questions get a reply and nothing else;
+2. household: named in the question ("for the Riveras", "the Ellis household") or the
+   conversation's;
+3. intent: which tool (raise cash, rebalance, harvest, location, contribute, summary), or the last
+   call's tool when the question only modifies it ("make it $80k", "what if we leave the IRA alone?");
+4. constraints: accounts not to touch, tickers not to sell, the gain budget, after tax, the
+   audience; each phrase is resolved against *this* household's accounts and holdings;
+5. arguments: named as the tool schemas name them (`tools.calls.ARGS`), nothing more.
+
+It only extracts numbers stated in the question (unit words such as "k" or "million" are read as
+part of the number); it never computes money. When unsure it asks one short question with
+examples, and it never guesses a call that trades. Household data (names, account ids) is only
+ever matched against, never read as instructions.
 """
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from decimal import Decimal
 
 from engine import Household
 from tools.book import HouseholdBook
+from tools.calls import ARGS
 
 EXAMPLES = (
     'Try: "Raise $50k tax-efficiently", "Rebalance the household", '
     '"Any tax-loss harvesting?", "How well are the assets located?"'
 )
+
+_CAN_DO = "raising cash, rebalancing, tax-loss harvesting, asset location, contributions and household summaries"
 
 
 @dataclass
@@ -42,20 +56,47 @@ class Context:
     audience: str = "advisor"
 
 
-# ---- amounts ---------------------------------------------------------------------------
+class _Unclear(Exception):
+    """Raised inside the parse when the question needs a clarifying reply instead of a call."""
 
-_UNITS = {"k": 1e3, "K": 1e3, "thousand": 1e3, "grand": 1e3, "m": 1e6, "M": 1e6, "mm": 1e6, "million": 1e6, "mn": 1e6}
-_WORDS = {
-    "one": 1, "a": 1, "an": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
-    "ten": 10, "eleven": 11, "twelve": 12, "fifteen": 15, "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50,
-    "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90, "hundred": 100,
+    def __init__(self, reply: Reply):
+        super().__init__(reply.text)
+        self.reply = reply
+
+
+def _clarify(text: str) -> _Unclear:
+    return _Unclear(Reply("clarify", text))
+
+
+# ---- amounts ---------------------------------------------------------------------------------
+# Dollar amounts as advisors write them: "$50k", "50,000", "$1.2m", "2.5 million", "$75,000.00",
+# "50 grand", "fifty thousand", "a hundred thousand", "half a million".
+
+_UNIT = {
+    "k": 1_000, "thousand": 1_000, "grand": 1_000,
+    "m": 1_000_000, "mm": 1_000_000, "mn": 1_000_000, "mil": 1_000_000, "million": 1_000_000,
 }
-_NUMBER = re.compile(
-    r"(?P<dollar>\$)?\s?(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)\s?(?P<unit>k|K|mm|mn|m|M|thousand|grand|million)?\b(?P<dollars>\s?dollars|\s?bucks)?"
+_NUMBER_WORD = {
+    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
+    "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15, "sixteen": 16,
+    "seventeen": 17, "eighteen": 18, "nineteen": 19, "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50,
+    "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90,
+}
+_DIGIT_AMOUNT = re.compile(
+    r"(?P<dollar>\$|\busd\s?)?\s?"
+    r"(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)"
+    r"\s?(?P<unit>k|mm|mn|mil|m|thousand|grand|million)?\b"
+    r"(?P<dollars>\s?(?:dollars|bucks|usd)\b)?",
+    re.I,
 )
+_NUMBER_WORDS = "|".join(_NUMBER_WORD)
 _WORD_AMOUNT = re.compile(
-    r"\b(?P<words>(?:(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|a|an|hundred)[\s-]*)+)(?P<unit>thousand|grand|million)\b"
+    rf"\b(?P<words>(?:(?:{_NUMBER_WORDS}|hundred|a|an|and)[\s-]+)+)(?P<unit>thousand|grand|million)\b(?:\s+dollars)?",
+    re.I,
 )
+# "half a million", "a quarter million": fractions said in words.
+_FRACTION_AMOUNT = re.compile(r"\b(?P<frac>half|a quarter)(?: of)? (?:a )?(?P<unit>million|mil)\b", re.I)
+_FRACTION = {"half": Decimal("0.5"), "a quarter": Decimal("0.25")}
 
 
 @dataclass
@@ -63,198 +104,687 @@ class Amount:
     value: float
     start: int
     end: int
-    money: bool  # written as money ($, k, thousand, dollars), not just a number
+    money: bool  # written as money ($, k, thousand, dollars, 1,000 separators), not just a number
 
 
-def _word_value(words: str) -> float:
-    total = 0
-    for w in re.split(r"[\s-]+", words.strip()):
-        if not w:
-            continue
+def _words_value(words: str) -> Decimal | None:
+    """'one hundred fifty' -> 150; 'a hundred' -> 100; None when no number word is there."""
+    tokens = [w for w in re.split(r"[\s-]+", words.lower().strip()) if w and w != "and"]
+    value, seen = 0, False
+    for i, w in enumerate(tokens):
         if w == "hundred":
-            total = max(total, 1) * 100
+            value, seen = max(value, 1) * 100, True
+        elif w in ("a", "an"):
+            # "a hundred thousand" is 100,000; a stray "a" before other words counts for nothing.
+            if i + 1 == len(tokens) or tokens[i + 1] == "hundred":
+                value, seen = value + 1, True
         else:
-            total += _WORDS[w]
-    return float(total)
+            value, seen = value + _NUMBER_WORD[w], True
+    return Decimal(value) if seen else None
 
 
 def find_amounts(text: str) -> list[Amount]:
+    """Every number stated in the text, read with its unit; money-looking ones flagged."""
     found: list[Amount] = []
+
+    def taken(start: int) -> bool:
+        return any(a.start <= start < a.end for a in found)
+
+    for m in _FRACTION_AMOUNT.finditer(text):
+        found.append(Amount(float(_FRACTION[m.group("frac").lower()] * _UNIT[m.group("unit").lower()]), m.start(), m.end(), True))
     for m in _WORD_AMOUNT.finditer(text):
-        found.append(Amount(_word_value(m.group("words")) * _UNITS[m.group("unit")], m.start(), m.end(), True))
-    for m in _NUMBER.finditer(text):
-        if any(a.start <= m.start() < a.end for a in found):
+        value = _words_value(m.group("words"))
+        if value is not None and not taken(m.start()):
+            found.append(Amount(float(value * _UNIT[m.group("unit").lower()]), m.start(), m.end(), True))
+    for m in _DIGIT_AMOUNT.finditer(text):
+        if taken(m.start("num")):
             continue
-        value = float(m.group("num").replace(",", ""))
-        unit = m.group("unit")
-        # "401k" is an account, not $401,000.
-        if unit in ("k", "K") and m.group("num") == "401" and not m.group("dollar"):
+        value = Decimal(m.group("num").replace(",", ""))
+        unit = (m.group("unit") or "").lower()
+        # "401k" and "403b" are accounts, not $401,000.
+        if unit == "k" and m.group("num") in ("401", "403", "457") and not m.group("dollar"):
             continue
         if unit:
-            value *= _UNITS[unit]
+            value *= _UNIT[unit]
         money = bool(m.group("dollar") or unit or m.group("dollars") or "," in m.group("num"))
-        found.append(Amount(value, m.start(), m.end(), money))
+        found.append(Amount(float(value), m.start(), m.end(), money))
     return sorted(found, key=lambda a: a.start)
 
 
-# ---- accounts and securities --------------------------------------------------------------
+# What an amount is for, read from the words around it. Anything else that looks like money is the
+# amount to raise or invest.
+_GAIN_CAP_WORD = r"(?:under|below|less than|no more than|not more than|more than|at most|up to|within|cap(?:ped)? at|limit(?:ed)? to|max(?:imum)?(?: of)?|budget(?: of)?|to|around|about|only)"
+_GAIN_BUDGET_BEFORE = re.compile(
+    rf"\bgains?\b[^.?!$]{{0,30}}?\b{_GAIN_CAP_WORD}\s*$"
+    r"|\bgain budget(?: of| at| to)?\s*$"
+    r"|\b(?:cap|limit)(?: the| realized| capital)* gains? (?:at|to)\s*$"
+)
+_GAIN_BUDGET_AFTER = re.compile(r"^\s*(?:of |in )?(?:realized |capital |net |taxable )*gains?\b")
+_GAIN_BUDGET_NAMED_AFTER = re.compile(r"^\s*(?:of |in )?(?:realized |capital )*gains? (?:budget|cap|limit|max(?:imum)?)\b")
+_GAIN_CAP_JUST_BEFORE = re.compile(rf"\b{_GAIN_CAP_WORD}\s*$")
+_MIN_LOSS_BEFORE = re.compile(
+    r"\b(?:loss(?:es)?|down|underwater)\b[^.?!$]{0,30}?\b(?:over|above|more than|bigger than|larger than|at least|greater than|exceeding|worth more than|minimum(?: of)?|min(?: of)?|threshold(?: of)?)\s*$"
+    r"|\bmin(?:imum)? loss(?: of| at)?\s*$|\bloss threshold(?: of| at)?\s*$"
+)
+_MIN_LOSS_AFTER = re.compile(r"^\s*(?:or (?:more|bigger|larger)|and up|minimum|min)\b")
+_YEARS_AFTER = re.compile(r"^\s*-?\s*(?:years?|yrs?)\b")
+_PERCENT_AFTER = re.compile(r"^\s*(?:%|percent)")
 
-_KIND_WORDS = [
-    (r"\broth(?:\s+ira)?s?\b", "roth"),
-    (r"\bhsas?\b|\bhealth savings\b", "hsa"),
-    (r"\b(?:traditional\s+)?iras?\b|\b401\s?\(?k\)?s?\b|\b403\s?\(?b\)?\b|\btraditional\b|\bpre-?tax\b|\btax[- ]deferred\b|\brollover\b", "traditional"),
-    (r"\btaxable\b|\bbrokerage\b|\bjoint(?: account)?\b|\bnon-?qualified\b", "taxable"),
+
+def _role(text: str, a: Amount) -> str | None:
+    """'horizon', 'percent', 'gain_budget', 'min_loss', or None for the amount to move."""
+    before, after = text[: a.start], text[a.end:]
+    if _YEARS_AFTER.match(after):
+        return "horizon"
+    if _PERCENT_AFTER.match(after):
+        return "percent"
+    if _GAIN_BUDGET_BEFORE.search(before[-60:]) or _GAIN_BUDGET_NAMED_AFTER.match(after):
+        return "gain_budget"
+    if _GAIN_BUDGET_AFTER.match(after) and _GAIN_CAP_JUST_BEFORE.search(before[-25:]):
+        return "gain_budget"
+    if _MIN_LOSS_BEFORE.search(before[-60:]) or _MIN_LOSS_AFTER.match(after):
+        return "min_loss"
+    return None
+
+
+# "between $40k and $50k", "$50k or $80k", "40-50k": a range is not an amount.
+_RANGE = re.compile(
+    r"\$?\d[\d,.]*\s*(?:k|m|thousand|million|grand)?\s*(?:or|to|-|–|and)\s*(?!40[13]\s?\(?[kb]|457)\$?\d[\d,.]*\s*(?:k|m|thousand|million|grand)\b",
+    re.I,
+)
+
+
+# ---- accounts and securities ------------------------------------------------------------------
+# Kind words, most specific first: "Roth IRA" is a Roth, so its text is used up before "IRA" is read.
+_KIND_WORDS: list[tuple[re.Pattern, tuple[str, ...]]] = [
+    (re.compile(r"\broth(?:\s+(?:ira|401\s?\(?k\)?))?s?\b"), ("roth",)),
+    (re.compile(r"\bhsas?\b|\bhealth savings\b"), ("hsa",)),
+    (re.compile(r"\bretirement\b"), ("traditional", "roth")),
+    (re.compile(r"\btax[- ](?:free|exempt)\b"), ("roth", "hsa")),
+    (re.compile(r"\b(?:traditional\s+)?iras?\b|\b401\s?\(?k\)?s?\b|\b403\s?\(?b\)?s?\b|\btraditional\b|\bpre-?tax\b|\btax[- ]deferred\b|\brollover\b"), ("traditional",)),
+    (re.compile(r"(?<!non-)(?<!non )\btaxable\b|\bbrokerage\b|\bjoint\b|\bnon-?qualified\b|\bindividual\b"), ("taxable",)),
 ]
+# Which kind of traditional account was said: an IRA and a 401(k) are not the same account.
+_SUBTYPE = [("401", re.compile(r"\b401\s?\(?k\)?")), ("403", re.compile(r"\b403\s?\(?b\)?")), ("ira", re.compile(r"\b(?<!roth )iras?\b"))]
+# Words that say "an account" even when this household has no such account.
+_ACCOUNT_WORD = re.compile(
+    r"\b(?:accounts?|529s?|trusts?|custodial|utma|ugma|annuit(?:y|ies)|pensions?|457b?|sep(?:-ira)?|coverdell|esa"
+    r"|college (?:fund|savings)|checking|savings|cds?|money market|401\s?\(?k\)?|403\s?\(?b\)?|iras?|roths?|hsas?)\b"
+)
 _COMPANIES = {
     "apple": "AAPL", "microsoft": "MSFT", "tesla": "TSLA", "amazon": "AMZN", "google": "GOOGL", "alphabet": "GOOGL",
     "nvidia": "NVDA", "meta": "META", "facebook": "META", "coca-cola": "KO", "coca cola": "KO", "coke": "KO",
     "berkshire": "BRK.B", "johnson & johnson": "JNJ", "exxon": "XOM", "walmart": "WMT", "disney": "DIS", "ibm": "IBM",
+    "netflix": "NFLX", "intel": "INTC", "pfizer": "PFE",
 }
+# Short words that happen to be spelled like tickers.
+_NOT_TICKERS = {"the", "and", "all", "any", "ira", "roth", "hsa", "for", "out", "new", "now", "too", "net", "tax"}
+
+
+def _persons(owner: str | None) -> list[str]:
+    """'Alex & Sam' -> ['alex', 'sam']."""
+    return [p.strip().lower() for p in re.split(r"&|\band\b|,|/", owner or "") if p.strip()]
+
+
+def _people(h: Household) -> set[str]:
+    return {p for a in h.accounts for p in _persons(a.owner)}
+
+
+def _id_pattern(account_id: str) -> re.Pattern:
+    # An id is said whole: "ira" in "the IRA" yes, "ira" inside "alex-ira" no.
+    return re.compile(rf"(?<![\w-]){re.escape(account_id.lower())}(?![\w-])")
 
 
 def accounts_named(phrase: str, h: Household) -> list[str] | None:
-    """Account ids a phrase like "the Roth", "Sam's IRA" or "joint-taxable" names; None if none."""
-    p = phrase.lower().strip()
-    ids = [a.id for a in h.accounts if a.id.lower() in p]
-    if ids:
-        return ids
-    kinds = []
-    for pattern, kind in _KIND_WORDS:
-        if re.search(pattern, p):
-            kinds.append(kind)
-            break  # "Roth IRA" is a Roth, not a traditional IRA
+    """Account ids a phrase like "the Roth", "Sam's IRA" or "joint-taxable" names.
+
+    None when the phrase names no account at all; [] when it names a kind of account this household
+    does not have ("the HSA" for a household without one, "Sam's IRA" when Sam has only a Roth).
+    """
+    p = phrase.lower()
+    kinds: list[str] = []
+    rest = p
+    for pattern, named in _KIND_WORDS:
+        if pattern.search(rest):
+            kinds += [k for k in named if k not in kinds]
+            rest = pattern.sub(" ", rest)
+    by_id = [a for a in h.accounts if _id_pattern(a.id).search(p)]
+    if by_id:
+        # Ellis's "roth" and "ira" are both ids; "the Roth IRA" is the Roth.
+        if len(by_id) > 1 and kinds:
+            by_id = [a for a in by_id if a.kind in kinds] or by_id
+        return [a.id for a in by_id]
     if not kinds:
         return None
-    accts = [a for a in h.accounts if a.kind in kinds]
-    owners = [a for a in accts if a.owner and re.search(rf"\b{re.escape(a.owner.lower())}\b", p)]
-    return [a.id for a in (owners or accts)] or []
+    found = [a for a in h.accounts if a.kind in kinds]
+    if kinds == ["traditional"]:
+        said = [tag for tag, pattern in _SUBTYPE if pattern.search(p)]
+        if said:
+            def subtype(a) -> str:
+                return next((tag for tag, _ in _SUBTYPE[:2] if tag in a.id.lower()), "ira")
+            found = [a for a in found if subtype(a) in said]
+    named_people = [person for person in _people(h) if re.search(rf"\b{re.escape(person)}\b", p)]
+    if named_people:
+        found = [a for a in found if set(_persons(a.owner)) & set(named_people)]
+    return [a.id for a in found]
 
 
 def tickers_named(phrase: str, h: Household) -> tuple[list[str], list[str]]:
-    """(tickers the household has, names it does not hold) mentioned in a phrase."""
+    """(tickers the household holds, company names it does not hold) mentioned in a phrase."""
     held = {s.ticker.upper(): s.ticker for s in h.securities}
     found, missing = [], []
     for word in re.findall(r"[A-Za-z][A-Za-z.]{0,5}", phrase):
-        if word.upper() in held and (word.isupper() or len(word) >= 3) and word.lower() not in ("the", "and", "all", "any", "ira", "roth"):
-            t = held[word.upper()]
-            if t not in found:
-                found.append(t)
+        word = word.rstrip(".")
+        if word.upper() in held and (word.isupper() or len(word) >= 3) and word.lower() not in _NOT_TICKERS:
+            if held[word.upper()] not in found:
+                found.append(held[word.upper()])
     low = phrase.lower()
     for name, ticker in _COMPANIES.items():
         if re.search(rf"\b{re.escape(name)}\b", low):
             if ticker in held.values():
                 if ticker not in found:
                     found.append(ticker)
-            else:
+            elif name.title() not in missing:
                 missing.append(name.title())
     return found, missing
 
 
-# ---- the parse ---------------------------------------------------------------------------
+def _account_list(h: Household) -> str:
+    return ", ".join(f"{a.id} ({a.kind}{', ' + a.owner if a.owner else ''})" for a in h.accounts)
 
-_INTENTS = [
-    ("contribute", r"\b(contribut\w*|deposit\w*|new money|put (?:in|into)|add(?:ing)? .{0,30}\bto (?:the |his |her |their )?\w+|invest(?:ing)? (?:\$|\d|the|a|an|another|new|fresh|fifty|twenty|ten|thirty|forty|one|two|five)[^?]{0,40}\b(?:in|into)\b)"),
-    ("withdraw", r"\b(raise|withdraw\w*|take (?:out|\$)|pull(?:ing)? (?:out|\$|\d)|cash out|free up|generate|need(?:s)? (?:\$|\d|cash|money|some cash|to raise)|needs? .{0,25}\b(?:cash|money|dollars|thousand|grand)\b|distribution|liquidity|liquidate|get (?:\$|\d)|sell (?:enough|to raise)|come up with|spending money|fund (?:a|the|their|his|her) )"),
-    ("harvest", r"\b(harvest\w*|tax[- ]loss|tlh|losses|loss[- ]harvest\w*|book (?:some |the )?loss\w*|realize (?:some |the )?loss\w*|capture (?:the )?loss\w*|underwater)"),
-    ("locate", r"\b(locat\w*|right accounts?|wrong accounts?|which accounts? should|tax drag|tax[- ]efficien\w* placement|placed|placement|belong)"),
-    ("rebalance", r"\b(rebalanc\w*|back to (?:the )?target|back on target|drift\w*|realign|re-?align|target (?:allocation|mix|weights)|out of balance|off target|trim\w*|reset (?:the )?allocation|get back to)"),
-    ("household_summary", r"\b(summar\w*|overview|snapshot|what does .{0,30}\bhold|holdings|how (?:is|are) .{0,30}(?:doing|positioned|allocated)|current allocation|where do .{0,20}stand|show me .{0,30}(?:portfolio|household|accounts))"),
-]
-_OFF_TOPIC = re.compile(
-    r"\b(weather|joke|poem|recipe|bitcoin|crypto|dogecoin|lottery|horoscope|sports?|football|movie|song|stock tip|predict|forecast|will the market|which stock|hot stock|best stock|capital of|translate|ignore (?:all |previous |prior |the )?instructions|system prompt|password|hack)\b"
+
+def _holdings_list(h: Household) -> str:
+    return ", ".join(s.ticker for s in h.securities)
+
+
+# ---- phrases that name accounts or holdings -------------------------------------------------
+# After a trigger ("without touching", "don't sell", "into"), the words up to the end of the clause
+# are split at "and"/"or"; each piece that names an account or a holding is kept, and the first
+# piece that names neither ends the list ("the Roth and keep gains under $10k" names the Roth only).
+_CLAUSE_END = re.compile(
+    r"[.;:?!,()]|\s(?:but|so|while|when|because|if|unless|then|for|since|as long as|alone|untouched|intact|out of it|off[- ]limits|as is|instead|again|after all|too|as well|this time|for now)\b|\s-\s|\s—\s|$",
+    re.I,
 )
-_FOLLOW_UP = re.compile(r"^\s*(?:and|also|what if|what about|how about|instead|same|now|ok(?:ay)?|then|make it|try|but|and if|redo|again)\b|\b(?:instead|too|as well|also)\b[?.!]*\s*$")
-_EXCLUDE = re.compile(
-    r"(?:without (?:touching|using|tapping|selling (?:from|in|anything in))|leave|leaving|keep(?:ing)?|don'?t touch|do not touch|not (?:from|touch(?:ing)?|use|using)|except(?: for)?|exclud\w*|avoid(?:ing)?|spare|skip(?:ping)?|no (?:trades|selling) in|nothing (?:from|in)|hands off)\s+(?P<what>(?:the |his |her |their |our |my |[A-Z][a-z]+'s )?[\w' -]{2,40}?)(?=\s+(?:alone|untouched|out of it|off[- ]limits|intact|as is)\b|[?.!,;]|\s+and\b|\s+but\b|\s+for\b|\s+when\b|$)"
+_LIST_SEPARATOR = re.compile(r"\s*,?\s+(?:and|or|nor|plus)\s+|\s*/\s*|\s*&\s*(?=the\b)", re.I)
+_DETERMINERS = re.compile(r"^(?:(?:the|his|her|their|our|my|its|any|all|of|any of|all of|both|either|neither|shares of|stock in|some|those|these|that|this)\s+)+", re.I)
+_FILLER = re.compile(r"\s+(?:account|accounts|shares|stock|stocks|position|positions|holdings?|money|funds?|please)$", re.I)
+
+
+@dataclass
+class _Named:
+    accounts: list[str]
+    tickers: list[str]
+
+
+def _pieces(text: str, start: int, h: Household) -> list[str]:
+    end = _CLAUSE_END.search(text, start)
+    clause = text[start: end.start() if end else len(text)]
+    pieces: list[str] = []
+    for piece in (p.strip() for p in _LIST_SEPARATOR.split(clause) if p.strip()):
+        if pieces and pieces[-1].lower() in _people(h):
+            # "Alex and Sam's joint account" is one account owned by two people, not two pieces.
+            piece = f"{pieces.pop()} & {piece}"
+        pieces.append(piece)
+    return pieces
+
+
+def _resolve_piece(piece: str, h: Household, selling: bool) -> _Named | None:
+    """One piece of a clause -> the accounts or tickers it names; None if it names neither.
+
+    Raises _Unclear when it names an account or a company this household does not have.
+    """
+    core = _FILLER.sub("", _DETERMINERS.sub("", piece.strip())).strip()
+    if not core:
+        return None
+    ids = accounts_named(core, h)
+    if ids:
+        return _Named(ids, [])
+    shown = re.sub(r"^(?:the|his|her|their|our|my)\s+", "", piece.strip(), flags=re.I)
+    if ids == []:
+        raise _clarify(f"{h.name} has no {shown}. Its accounts are: {_account_list(h)}.")
+    tickers, missing = tickers_named(core, h)
+    if tickers:
+        return _Named([], tickers)
+    if missing:
+        raise _clarify(f"{h.name} holds no {', '.join(missing)}; it holds {_holdings_list(h)}.")
+    people = [p for p in _people(h) if re.search(rf"\b{re.escape(p)}\b", core.lower())]
+    if _ACCOUNT_WORD.search(core.lower()) or (people and re.search(r"\b(?:stuff|things|money|savings)\b|'s?$", core.lower())):
+        who = f" of {people[0].title()}'s accounts" if people else ""
+        raise _clarify(f"I can't find an account matching \"{shown}\" in {h.name}; which{who} do you mean? Its accounts are: {_account_list(h)}.")
+    words = core.split()
+    if selling and all(w[:1].isupper() for w in words) and not any(w.lower().strip("'s") in _people(h) for w in words):
+        # "don't sell Tesla", "don't sell QQQ": a name we can't place would otherwise be ignored
+        # silently ("don't sell before December" is not a name: it has lower-case words).
+        raise _clarify(f"{h.name} holds no {core}; it holds {_holdings_list(h)}.")
+    return None
+
+
+def _named_after(text: str, start: int, h: Household, selling: bool) -> _Named:
+    """Accounts and tickers listed from `start` to the end of the clause."""
+    out = _Named([], [])
+    for piece in _pieces(text, start, h):
+        named = _resolve_piece(piece, h, selling)
+        if named is None:
+            break
+        out.accounts += [a for a in named.accounts if a not in out.accounts]
+        out.tickers += [t for t in named.tickers if t not in out.tickers]
+    return out
+
+
+# Constraints that protect an account (never touch it) or a holding (never sell it). Each names what
+# follows it; whether that is an account or a ticker is decided by the household, not the verb.
+_PROTECT_SELLING = re.compile(
+    r"\b(?:don'?t|do not|never|without|not|no|avoid|won'?t|can'?t|cannot|shouldn'?t)\s+"
+    r"(?:sell(?:ing|s)?|trim(?:ming)?|part(?:ing)? with|dump(?:ing)?|liquidat(?:e|ing))\s+"
+    r"(?:(?:anything|any shares|shares|any)\s+(?:in|from|out of|of)\s+)?"
+    r"|\b(?:hold(?:ing)? on ?to|keep(?:ing)? (?:all )?(?:of )?)\s*(?=(?:the |their |his |her |our )?\S+ (?:shares|stock|position)\b)",
+    re.I,
 )
-_UNTOUCHED = re.compile(r"(?:the |his |her |their |our |my )?(?P<what>[\w' -]{2,30}?)\s+(?:is |are |stays? |remains? )?(?:off[- ]limits|untouched|stays? as is)")
-_GAIN_BUDGET = re.compile(r"\b(?:gains?|capital gains?|realized gains?|realised gains?)\b[^.?!]{0,30}?\b(?:under|below|less than|no more than|at most|up to|within|cap(?:ped)? at|limit(?:ed)? to|max(?:imum)?(?: of)?|budget(?: of)?|to)\b\s*$|\bgain budget(?: of)?\s*$|\bcap (?:the )?gains? at\s*$|\blimit (?:the )?gains? to\s*$")
-_MIN_LOSS = re.compile(r"\b(?:loss(?:es)?|down)\b[^.?!]{0,25}?\b(?:over|above|more than|bigger than|larger than|at least|greater than|of at least|exceeding|worth more than)\s*$|\bmin(?:imum)? loss(?: of)?\s*$")
-_NO_GAINS = re.compile(r"\b(?:no|zero|without (?:realizing |realising |taking |triggering |any )*(?:capital )?)gains?\b|\bwithout (?:realizing|realising|triggering|taking) (?:any )?(?:capital )?gains\b|\bno (?:capital )?gains? at all\b|\bdon'?t realize (?:any )?gains\b")
-_BRACKET = re.compile(r"\b(?:stay|staying|keep(?:ing)? (?:them|it|us|him|her)?|remain)\s*(?:with)?in (?:the |their |his |her |our |my |current )*(?:tax )?bracket\b|\bbracket headroom\b|\bwithout (?:going into|crossing|bumping into) (?:the |a )?(?:next|higher) bracket\b")
-_NET = re.compile(r"\b(?:after[- ]tax(?:es)?|net of (?:tax|taxes)|net\b|in hand|take[- ]home|in their pocket|clear|after taxes|after paying (?:the )?tax(?:es)?)\b")
-_GROSS = re.compile(r"\b(?:gross|before tax(?:es)?|pre-tax amount)\b")
-_NO_SELL = re.compile(r"(?:don'?t|do not|never|without|no|not|avoid|won'?t)\s+(?:sell(?:ing)?|touch(?:ing)?|trim(?:ming)?|part(?:ing)? with)\s+(?:any (?:of )?(?:the |their |his |her )?)?(?P<what>[\w.&' -]{2,40}?)(?=[?.!,;]|\s+(?:and|but|shares|stock|position|when|for|in)\b|$)|(?:keep|hold(?: on to| onto)?)\s+(?:the |their |his |her |all (?:the )?)?(?P<what2>[\w.&' -]{2,30}?)\s+(?:shares|stock|position)")
-_CLIENT = re.compile(r"\b(?:for the client|client[- ](?:facing|letter|draft|version|email|note)|letter|draft (?:a |an )?(?:note|email|letter)|explain (?:it |this )?to (?:the )?clients?|in plain (?:english|words|language)|for (?:the )?(?:riveras|family|couple) to read|send (?:to|it to) (?:the )?client)\b")
-_SUPPORT = re.compile(r"\b(?:why did (?:it|the (?:engine|plan|model)|you|we)|why (?:is|are|was|were) (?:it|we|you|the plan)|why not|for support|support (?:team|colleague|view)|what decided|explain the (?:decision|reasoning)|justify)\b")
-_ADVISOR = re.compile(r"\b(?:for me|advisor view|technical|details?|back to the advisor)\b")
-_GAINS_TOO = re.compile(r"\b(?:0%|zero[- ]percent|0 percent|gains? (?:too|as well)|harvest (?:some )?gains|step[- ]up|gain harvesting|include gains)\b")
-_HORIZON = re.compile(r"\b(?:over|across|for|with|on)\s+(?:a\s+)?(?P<n>\d{1,2})[- ]?(?:years?|yrs?)(?:[- ]horizon)?\b|\b(?P<m>\d{1,2})[- ](?:year|yr) horizon\b")
-_HOUSEHOLD_REF = re.compile(r"\b(?:the\s+)?(?P<name>[A-Z][a-z]+)(?:s'|'s|s)?\s+(?:household|family)\b|\b(?:for|of|help) the (?P<name2>[A-Z][a-z]+s)\b")
-_VAGUE_AMOUNT = re.compile(r"\b(?:some|a (?:bit|little|lot|chunk|few)|enough|more|lots of|plenty of|several|a couple of|a few)\s+(?:of\s+)?(?:cash|money|dollars|grand|thousand)\b")
+_PROTECT_ACCOUNT = re.compile(
+    r"\b(?:without|not|never|don'?t|do not|no|avoid(?:ing)?)\s+"
+    r"(?:touch(?:ing)?|us(?:e|ing)|tap(?:ping)?|trad(?:e|ing)(?: in)?|draw(?:ing)? (?:on|from|down)|pull(?:ing)? (?:money |anything )?(?:from|out of)|tak(?:e|ing) (?:money |anything )?(?:from|out of)|withdraw(?:ing)? (?:money |anything )?from|sales (?:in|from)|trades (?:in|from)|withdrawals? from)\s+"
+    r"|\b(?:leave|leaving)(?: out)?\s+|\bavoid(?:ing)?\s+|\bnot (?:from|in)\s+|\bnothing (?:from|in|out of)\s+|\bexcept(?: for)?\s+|\bexclud(?:e|ing)\s+"
+    r"|\bspare\s+|\bskip(?:ping)?\s+|\bhands off(?: of)?\s+|\bprotect(?:ing)?\s+|\bkeep(?:ing)?\s+(?=(?:the |his |her |their |our )?[\w' -]+?\s+(?:intact|untouched|whole|off[- ]limits|out of it|as is)\b)"
+    r"|\b(?:anything|everything|any account|all accounts?) (?:but|except|other than)\s+",
+    re.I,
+)
+# "the Roth is off-limits", "Alex's IRA stays untouched": the account comes first.
+_OFF_LIMITS = re.compile(
+    r"\b(?P<what>(?:(?:the|his|her|their|our|my)\s+|[A-Z][a-z]+'s\s+)?[\w'-]+(?:\s+[\w'-]+){0,2}?)\s+(?:is|are|stays?|remains?|must stay|should stay)\s+(?:off[- ]limits|untouched|out of bounds|out of it|sacred)",
+    re.I,
+)
+# "only from the taxable account" is the opposite of an exclusion: every other account is excluded.
+_ONLY_FROM = re.compile(r"\bonly (?:from|use|touch|sell from) (?:the )?", re.I)
+# "raise $50k from the IRA": right after the amount, the source account (every other one is left alone).
+_FROM_SOURCE = re.compile(r"^\s*(?:out\s+)?(?:from|of)\s+(?!(?:anything|everything|any|all)\b)", re.I)
+# Taking a protection back: "use the Roth again", "you can touch the IRA after all", "fine to sell Apple".
+_RELEASE = re.compile(
+    r"(?<!not )(?<!n't )(?<!never )(?<!without )\b(?:us(?:e|ing)|touch(?:ing)?|tap(?:ping)?|includ(?:e|ing)|sell(?:ing)?(?: from)?|draw on|trade(?: in)?|add back|bring back|put back|unexclude|re-?include|release)\s+"
+    r"(?=[^.?!]*?\b(?:again|after all|too|as well|back|now)\b)"
+    r"|\b(?:can|may|ok(?:ay)? to|fine to|allowed to|free to|go ahead and)\s+(?:us(?:e|ing)|touch|tap|includ(?:e|ing)|sell(?: from)?|draw on|trade(?: in)?)\s+",
+    re.I,
+)
+_ANY_ACCOUNT = re.compile(r"\b(?:use|touch|tap|from) any account\b|\bany account is (?:fine|ok(?:ay)?)\b|\ball accounts (?:are )?(?:fine|ok(?:ay)?|in play)\b|\bno (?:account )?restrictions\b", re.I)
+_SELL_NOTHING = re.compile(r"\b(?:don'?t|do not|never|without) sell(?:ing)? (?:anything|everything|any shares)(?!\s+(?:in|from|out of|of)\b)", re.I)
 
 
-def _household(question: str, book: HouseholdBook, ctx: Context) -> tuple[Household | None, Reply | None]:
-    mentioned = book.mentioned_in(question)
+def _protections(text: str, h: Household, sources: list[Amount] = ()) -> tuple[list[str], list[str]]:
+    """(account ids not to touch, tickers not to sell) stated in the question.
+
+    `sources` are amounts to raise; an account named right after one ("$50k from the IRA") is the
+    only account to take it from.
+    """
+    accounts: list[str] = []
+    tickers: list[str] = []
+
+    def add(named: _Named) -> None:
+        accounts.extend(a for a in named.accounts if a not in accounts)
+        tickers.extend(t for t in named.tickers if t not in tickers)
+
+    for m in _PROTECT_SELLING.finditer(text):
+        add(_named_after(text, m.end(), h, selling=True))
+    for m in _PROTECT_ACCOUNT.finditer(text):
+        add(_named_after(text, m.end(), h, selling=False))
+    for m in _OFF_LIMITS.finditer(text):
+        named = _resolve_piece(m.group("what"), h, selling=False)
+        if named:
+            add(named)
+    starts = [m.end() for m in _ONLY_FROM.finditer(text)]
+    starts += [a.end + m.end() for a in sources if (m := _FROM_SOURCE.match(text[a.end:]))]
+    for start in starts:
+        kept = _named_after(text, start, h, selling=False).accounts
+        if kept:
+            add(_Named([a.id for a in h.accounts if a.id not in kept], []))
+    return accounts, tickers
+
+
+def _releases(text: str, h: Household) -> _Named:
+    """Accounts and tickers the question allows again."""
+    out = _Named([], [])
+    for m in _RELEASE.finditer(text):
+        try:
+            named = _named_after(text, m.end(), h, selling=False)
+        except _Unclear:
+            continue
+        out.accounts += named.accounts
+        out.tickers += named.tickers
+    return out
+
+
+# ---- households -------------------------------------------------------------------------------
+# "the Smith family", "the Okafor-Lindqvist household", "for the Riveras": a household said by name.
+_HOUSEHOLD_REF = re.compile(
+    r"\b(?P<name>[A-Z][a-z]+(?:-[A-Z][a-z]+)*)(?:s'|'s|s)?\s+(?:household|family)\b"
+    r"|\b(?:for|of|help|about|with) (?:the |Mr\.? |Mrs\.? |Ms\.? )(?P<plural>[A-Z][a-z]+(?:-[A-Z][a-z]+)*s)\b"
+)
+_NOT_A_HOUSEHOLD = {
+    "the", "this", "that", "their", "our", "my", "his", "her", "whole", "entire", "same", "client", "clients",
+    "joint", "family", "household", "roth", "roths", "ira", "iras", "hsa", "hsas", "new", "which", "what", "each", "every",
+}
+
+
+def _name_words(text: str) -> list[str]:
+    # "Riveras", "Rivera's" and "Rivera" are one name; "household" and "family" are not part of it.
+    words = [w for w in re.findall(r"[a-z0-9]+", text.lower()) if w not in ("the", "household", "family", "s")]
+    return [w[:-1] if len(w) > 3 and w.endswith("s") else w for w in words]
+
+
+def _household(text: str, book: HouseholdBook, ctx: Context) -> tuple[Household, bool]:
+    """(the household, whether the question named it)."""
+    words = set(_name_words(text))
+    by_name = [h for n, h in book.households.items() if _name_words(n) and all(w in words for w in _name_words(n))]
+    # A file name ("couple", "retiree") is also an ordinary word: it may pick a household only when
+    # the conversation has none yet, never switch away from the one being discussed.
+    by_file = [h for h in book.mentioned_in(text) if h not in by_name] if not ctx.household else []
+    mentioned = by_name or by_file
+    for m in _HOUSEHOLD_REF.finditer(text):
+        name = m.group("name") or m.group("plural")
+        if name.lower() in _NOT_A_HOUSEHOLD:
+            continue
+        h, _ = book.find(name)
+        if h is None:
+            raise _Unclear(Reply("refuse", f"I don't have a household called {name}. Loaded households: {', '.join(book.names) or 'none'}."))
+        if h not in mentioned:
+            mentioned.append(h)
     if len(mentioned) > 1:
-        return None, Reply("clarify", f"That names more than one household ({', '.join(h.name for h in mentioned)}); which one?")
+        raise _clarify(f"That names more than one household ({', '.join(h.name for h in mentioned)}); which one?")
     if mentioned:
-        return mentioned[0], None
-    for m in _HOUSEHOLD_REF.finditer(question):
-        name = m.group("name") or m.group("name2")
-        if name and name.lower() not in ("roth", "ira", "hsa", "the"):
-            h, why = book.find(name)
-            if h is None:
-                return None, Reply("refuse", f"I don't have a household called {name}. {why[0].upper() + why[1:]}.")
-            return h, None
-    h, why = book.find(ctx.household)
+        return mentioned[0], True
+    h, _ = book.find(ctx.household)
     if h is None:
-        return None, Reply("clarify", f"Which household is this about? Loaded: {', '.join(book.names) or 'none'}.")
-    return h, None
+        raise _clarify(f"Which household is this about? Loaded: {', '.join(book.names) or 'none'}.")
+    return h, False
 
 
-def _principal(amounts: list[Amount], text: str, roles: dict[int, str]) -> list[float]:
-    return [a.value for a in amounts if id(a) not in roles and a.money]
+# ---- intents ------------------------------------------------------------------------------------
+# Listed most specific first: "invest $20k into the Roth" is a contribution even though it also
+# mentions money. Which of several wins is decided in `_tool_said`.
+_INTENTS: list[tuple[str, re.Pattern]] = [
+    ("contribute", re.compile(
+        r"\b(?:contribut\w*|deposit\w*|new money|fresh money|put\b[^.?!]{0,40}\b(?:in|into)\b|add(?:ing)?\b[^.?!]{0,30}\bto (?:the |his |her |their |[A-Z][a-z]+'s )?\w+"
+        r"|invest(?:ing)?\b[^.?!]{0,40}\b(?:in|into)\b)", re.I)),
+    ("withdraw", re.compile(
+        r"\b(?:raise|raising|withdraw\w*|take (?:out|\$|\d)|taking out|pull(?:ing)? (?:out|\$|\d)|cash out|free up|generate|need(?:s|ed)? (?:\$|\d|cash|money|some cash|to raise|liquidity)"
+        r"|needs? [^.?!]{0,25}\b(?:cash|money|dollars|thousand|grand|million)\b|distribution|liquidity|liquidat\w*|get (?:\$|\d)|sell (?:enough|to raise|\$|\d)|come up with|spending money"
+        r"|fund (?:a|the|their|his|her) |cover (?:a|the|their) \w+ (?:bill|payment|purchase))", re.I)),
+    ("harvest", re.compile(r"\b(?:harvest\w*|tax[- ]loss|tlh|losses|loss[- ]harvest\w*|book (?:some |the )?loss\w*|realize (?:some |the )?loss\w*|capture (?:the )?loss\w*|underwater)", re.I)),
+    ("locate", re.compile(r"\b(?:locat\w*|right accounts?|wrong accounts?|which accounts? should|tax drag|placement|placed|belong)", re.I)),
+    ("rebalance", re.compile(r"\b(?:rebalanc\w*|back to (?:the |its |their )?targets?|back on target|drift\w*|realign\w*|re-align\w*|target (?:allocation|mix|weights)|out of balance|off target|reset (?:the )?allocation)", re.I)),
+    ("household_summary", re.compile(
+        r"\b(?:summar\w*|overview|snapshot|what does [^.?!]{0,40}\bhold|holdings|how (?:is|are) [^.?!]{0,30}(?:doing|positioned|allocated|invested)|current allocation"
+        r"|where do [^.?!]{0,25}stand|show me [^.?!]{0,30}(?:portfolio|household|accounts))", re.I)),
+]
+# A harvest word inside a constraint ("without realizing losses") is not a harvest request when
+# another tool is asked for; an explicit "harvest"/"TLH" is.
+_EXPLICIT_HARVEST = re.compile(r"\bharvest|\btax[- ]loss|\btlh\b", re.I)
+
+# ---- guards -------------------------------------------------------------------------------------
+_INJECTION = re.compile(
+    r"\b(?:ignore|disregard|forget|override)\s+(?:all\s+|any\s+|the\s+|your\s+|previous\s+|prior\s+|above\s+|earlier\s+|preceding\s+)*(?:instructions|rules|prompts?|directions)\b"
+    r"|\bsystem prompt\b|\byou are now\b|\bdeveloper mode\b|\bjailbreak\b|\bpretend (?:to be|you)\b|\breveal your\b",
+    re.I,
+)
+_OFF_TOPIC = re.compile(
+    r"\b(?:weather|jokes?|poems?|recipes?|bitcoin|crypto\w*|ethereum|dogecoin|nfts?|lottery|horoscope|sports?|football|movies?|songs?"
+    r"|stock tips?|tips? on stocks|predict\w*|forecast\w*|will the (?:market|s&p|dow|nasdaq)|market (?:crash|timing)|which stocks? (?:should|to)|hot stocks?|best stocks?"
+    r"|capital of|translate|passwords?|hack\w*|meme stocks?)\b",
+    re.I,
+)
+
+# ---- constraints --------------------------------------------------------------------------------
+_NO_GAINS = re.compile(
+    r"\b(?:no|zero|0)\s+(?:new\s+|realized\s+|capital\s+|taxable\s+)*gains?\b(?!\s+(?:limit|budget|cap)\b)"
+    r"|\bwithout (?:realizing |realising |taking |triggering |incurring |creating )?(?:any )?(?:new )?(?:capital |taxable )?gains\b"
+    r"|\b(?:don'?t|do not|never) (?:realize|realise|take|trigger|incur) (?:any )?(?:capital )?gains?\b"
+    r"|\bavoid(?:ing)? (?:realizing |realising |taking |triggering )?(?:any )?(?:capital )?gains\b",
+    re.I,
+)
+_CLEAR_GAIN_BUDGET = re.compile(
+    r"\b(?:no|without (?:a|the|any)|drop(?: the)?|remove(?: the)?|ignore(?: the)?|forget(?: about)?(?: the)?|lift(?: the)?|scrap(?: the)?)\s+gains?\s+(?:limit|budget|cap)\b"
+    r"|\bany gains? (?:is|are) (?:fine|ok(?:ay)?)\b|\bgains? (?:are|is) (?:fine|ok(?:ay)?)\b",
+    re.I,
+)
+# Bracket talk without a number is the "bracket" gain budget: realize gains only up to the top of
+# the current bracket. A number next to it ("the 24% bracket") is a percentage, not dollars.
+_BRACKET = re.compile(
+    r"\b(?:stay|staying|keep(?:ing)?(?: (?:them|it|us|him|her|the \w+))?|remain|remaining)\s+(?:with)?in\s+(?:the |their |his |her |our |my |current |same )*(?:\d+\s*%\s*)?(?:tax )?bracket\b"
+    r"|\bbracket headroom\b|\bwithout (?:going into|crossing|bumping (?:into|up to)|pushing (?:them|him|her) into) (?:the |a )?(?:next|higher) (?:tax )?bracket\b|\bfill (?:up )?the bracket\b",
+    re.I,
+)
+_NET = re.compile(r"\b(?:after[- ]tax(?:es)?|net of (?:tax|taxes)|net(?!\s+(?:realized\s+)?gains?)|in hand|take[- ]home|in (?:their|his|her) pockets?|after (?:paying )?(?:the )?tax(?:es)?)\b", re.I)
+_GROSS = re.compile(r"\b(?:gross|before tax(?:es)?|pre-?tax amount)\b", re.I)
+_INCLUDE_GAINS = re.compile(r"\b(?:zero[- ]percent|0 percent|gains? (?:too|as well)|harvest (?:some )?gains|gain harvesting|step[- ]up|include (?:the )?gains)\b|\b0\s?%", re.I)
+_NO_INCLUDE_GAINS = re.compile(r"\b(?:no|without|skip|drop|not) (?:the )?(?:gain harvesting|0% gains|gains? (?:harvesting|too))\b|\blosses only\b|\bonly losses\b(?! over| above| of)", re.I)
+_HORIZON = re.compile(r"\b(?P<years>\d{1,2})[- ]?(?:years?|yrs?)\b", re.I)
+
+# ---- audience -----------------------------------------------------------------------------------
+_CLIENT = re.compile(
+    r"\b(?:for the clients?|client[- ](?:facing|letter|draft|version|email|note|friendly)|letter|draft (?:a |an )?(?:note|email|letter)"
+    r"|explain (?:it |this |that |the \w+ )?to (?:the )?clients?|in plain (?:english|words|language)|send (?:it )?to (?:the )?clients?|no jargon)\b",
+    re.I,
+)
+_SUPPORT = re.compile(
+    r"\b(?:why (?:did|does|would|do|is|are|was|were) (?:it|the (?:engine|plan|model|optimizer)|you|we|they)\b|why not\b|why (?:the|this) \w+|for support|support (?:team|colleague|view|ticket)"
+    r"|what decided|explain the (?:decision|reasoning|choice)|justify)",
+    re.I,
+)
+_ADVISOR = re.compile(r"\b(?:for me|advisor (?:view|version)|technical(?: version| details)?|back to the advisor view)\b", re.I)
+_WHY_ACCOUNT = re.compile(
+    r"\b(?:sell|sold|take|took|withdr[ae]w|draw|drew|pull|pulled|buy|bought)\w*\s+(?:\w+\s+)?(?:from|in|out of)\s+"
+    r"|\bwhy (?:did|does|would) (?:it|the plan|the engine|you) (?:use|pick|choose|tap|touch)\s+",
+    re.I,
+)
+
+# ---- follow-ups ---------------------------------------------------------------------------------
+# Words that make a question that names a tool modify the last call rather than start a new one
+# ("and harvest losses too?", "now raise $30k"). A question that names no tool always modifies it.
+_FOLLOW_UP = re.compile(
+    r"^\s*(?:and|also|what if|what about|how about|instead|same|now|ok(?:ay)?|then|make it|try|but|and if|redo|again|only|just|plus)\b"
+    r"|\b(?:instead|too|as well|also|again|this time)\b[?.!]*\s*$",
+    re.I,
+)
+# A new household in a follow-up keeps what does not belong to the old household's accounts.
+_PORTABLE = ("amount", "net", "gain_budget", "min_loss", "include_gains", "horizon")
+_STANDING = ("exclude_accounts", "no_sell", "gain_budget")
+_VAGUE_AMOUNT = re.compile(r"\b(?:some|a (?:bit|little|lot|chunk|few)|enough|more|lots of|plenty of|several|a couple of|a few)\s+(?:of\s+)?(?:cash|money|dollars|grand|thousand)\b|\ba bit\b", re.I)
+_DISPLAY = {"withdraw": "raising cash", "rebalance": "rebalancing", "harvest": "harvesting", "locate": "asset location",
+            "contribute": "a contribution", "household_summary": "a summary"}
 
 
-def _roles(text: str, amounts: list[Amount]) -> dict[int, str]:
-    """Which amounts are a gain budget, a minimum loss or a horizon rather than the amount to move."""
-    roles: dict[int, str] = {}
-    for a in amounts:
-        before, after = text[: a.start], text[a.end:]
-        if re.match(r"\s*(?:-\s*)?(?:years?|yrs?)\b", after):
-            roles[id(a)] = "horizon"
-        elif _GAIN_BUDGET.search(before[-60:]):
-            roles[id(a)] = "gain_budget"
-        elif re.match(r"\s*(?:of|in)?\s*(?:realized |capital )?gains?\b", after) and re.search(r"\b(?:under|below|less than|no more than|at most|up to|max(?:imum)?|cap(?:ped)? at|limit(?:ed)? to|within)\s*$", before[-25:]):
-            roles[id(a)] = "gain_budget"
-        elif _MIN_LOSS.search(before[-50:]) or re.match(r"\s*(?:or more )?(?:of |in )?loss(?:es)?\b", after):
-            roles[id(a)] = "min_loss"
-        elif re.match(r"\s*(?:%|percent)", after):
-            roles[id(a)] = "percent"
-    return roles
+def _normalize(question: str) -> str:
+    text = question.replace("’", "'").replace("‘", "'").replace("“", '"').replace("”", '"').replace("\u00a0", " ")
+    return " ".join(text.split())
 
 
-def _exclusions(text: str, h: Household) -> tuple[list[str], Reply | None]:
-    out: list[str] = []
-    phrases = [m.group("what") for m in _EXCLUDE.finditer(text)] + [m.group("what") for m in _UNTOUCHED.finditer(text)]
-    for phrase in phrases:
-        if re.search(r"\b(?:gains?|tax(?:es)?|bracket|losses|apple|shares|stock|position|cash reserve|drift|target|allocation|it|them|that|this|plan|trades?|costs?|low|simple|in mind)\b", phrase.lower()) and accounts_named(phrase, h) is None:
-            continue
-        ids = accounts_named(phrase, h)
-        if ids is None:
-            if re.search(r"\b(?:account|529|ira|roth|hsa|401|trust|custodial|annuity|pension)\b", phrase.lower()):
-                valid = ", ".join(f"{a.id} ({a.kind})" for a in h.accounts)
-                return [], Reply("clarify", f"I can't find an account matching \"{phrase.strip()}\" in {h.name}. Its accounts are: {valid}.")
-            continue
-        if not ids:
-            valid = ", ".join(f"{a.id} ({a.kind})" for a in h.accounts)
-            return [], Reply("clarify", f"{h.name} has no {phrase.strip()} account. Its accounts are: {valid}.")
-        out += [i for i in ids if i not in out]
-    return out, None
+def _masked(text: str, h: Household) -> str:
+    """The text with account ids blanked out, so "dana-401k" is never read as $401,000."""
+    for a in h.accounts:
+        text = re.sub(rf"(?<![\w-]){re.escape(a.id)}(?![\w-])", lambda m: " " * len(m.group()), text, flags=re.I)
+    return text
 
 
-def _no_sell(text: str, h: Household) -> tuple[list[str], Reply | None]:
-    out: list[str] = []
-    for m in _NO_SELL.finditer(text):
-        phrase = m.group("what") or m.group("what2") or ""
-        if accounts_named(phrase, h) is not None and not tickers_named(phrase, h)[0]:
-            continue
-        found, missing = tickers_named(phrase, h)
-        if missing and not found:
-            return [], Reply("clarify", f"{h.name} holds no {', '.join(missing)}; it holds {', '.join(s.ticker for s in h.securities)}.")
-        out += [t for t in found if t not in out]
-    return out, None
+def _money(v: float) -> str:
+    return f"${v:,.0f}" if v == int(v) else f"${v:,.2f}"
+
+
+def _base(tool_said: str | None, h: Household, ctx: Context, follow_up: bool) -> tuple[str, dict]:
+    """The tool and the arguments carried over from the last call, before this question's own."""
+    last = ctx.last
+    if last is not None and follow_up:
+        tool = tool_said or last.tool
+        if last.arguments.get("household") == h.name:
+            if tool == last.tool:
+                return tool, {k: v for k, v in last.arguments.items() if k != "audience"}
+            # "and harvest losses too?": a new tool, keeping what the advisor said must not happen.
+            return tool, {"household": h.name, **{k: last.arguments[k] for k in _STANDING if k in last.arguments}}
+        # "same for the Ellis household": the other household's accounts and tickers do not carry.
+        carried = _PORTABLE if tool == last.tool else ("gain_budget",)
+        return tool, {"household": h.name, **{k: last.arguments[k] for k in carried if k in last.arguments}}
+    if tool_said is None:
+        raise _clarify("I'm not sure what you'd like me to run. " + EXAMPLES)
+    return tool_said, {"household": h.name}
+
+
+def parse(question: str, book: HouseholdBook, ctx: Context | None = None) -> Call | Reply:
+    """One question to one typed call, or one short reply (clarify / refuse) that trades nothing."""
+    try:
+        return _parse(_normalize(question), book, ctx or Context())
+    except _Unclear as unclear:
+        return unclear.reply
+
+
+def _parse(text: str, book: HouseholdBook, ctx: Context) -> Call:
+    _guard(text)
+    h, named = _household(text, book, ctx)
+    tool_said = _tool_said(text, h)
+    follow_up = ctx.last is not None and (tool_said is None or bool(_FOLLOW_UP.search(text)))
+    if follow_up and ctx.last.arguments.get("household") != h.name and not named:
+        # The last call was about another household and this question names none: start afresh.
+        follow_up = False
+
+    masked = _masked(text, h)
+    amounts = find_amounts(masked)
+    roles = {id(a): _role(masked, a) for a in amounts}
+    principal = [a for a in amounts if roles[id(a)] is None and a.money]
+    if tool_said is None and ctx.last is None:
+        if principal:
+            raise _clarify(f"What should I do with {', '.join(_money(a.value) for a in principal)}: raise it as cash, or invest it in an account? " + EXAMPLES)
+        if _VAGUE_AMOUNT.search(text) or re.search(r"\b(?:money|cash)\b", text, re.I):
+            raise _clarify("How much, and what for? For example: \"raise $50k\" or \"contribute $7,000 to the Roth\".")
+    tool, args = _base(tool_said, h, ctx, follow_up)
+
+    _constrain_accounts_and_holdings(args, tool, text, h, principal)
+    _constrain_gains(args, text, [a.value for a in amounts if roles[id(a)] == "gain_budget"])
+    if tool in ("withdraw", "contribute"):
+        args["amount"] = _amount(tool, text, masked, h, amounts, roles, args.get("amount"))
+    elif principal and tool_said is None:
+        raise _clarify(f"{_DISPLAY[tool].capitalize()} doesn't take an amount. Did you mean to raise {_money(principal[0].value)}, or invest it?")
+    elif principal and tool == "harvest":
+        raise _clarify("Harvesting doesn't take a target amount; I can set the smallest loss worth harvesting, e.g. \"harvest losses over $1,000\".")
+
+    if tool == "withdraw":
+        if _NET.search(text):
+            args["net"] = True
+        elif _GROSS.search(text):
+            args["net"] = False
+    if tool == "contribute":
+        args["account"] = _contribution_account(text, h, args.get("account"))
+    if tool == "harvest":
+        loss = [a.value for a in amounts if roles[id(a)] == "min_loss"]
+        if loss:
+            args["min_loss"] = loss[0]
+        if _NO_INCLUDE_GAINS.search(text):
+            args["include_gains"] = False
+        elif _INCLUDE_GAINS.search(text):
+            args["include_gains"] = True
+    if tool == "locate" and (m := _HORIZON.search(masked)):
+        args["horizon"] = float(m.group("years"))
+
+    args["audience"] = _audience(text, ctx)
+    why = _why_account(text, h) if args["audience"] == "support" else None
+    # Only what the tool's schema names: a constraint that means nothing to this tool (a gain budget
+    # on a summary) is dropped rather than sent as an argument the tool would reject.
+    fields = ARGS[tool].model_fields
+    return Call(tool, {k: v for k, v in args.items() if k in fields and v is not None}, why)
+
+
+def _guard(text: str) -> None:
+    """Blank, prompt-injection and off-topic questions end here with a reply."""
+    if not re.search(r"[A-Za-z0-9$]", text):
+        raise _clarify("What would you like to know about the household? " + EXAMPLES)
+    if _INJECTION.search(text):
+        raise _Unclear(Reply("refuse", f"I can't change how I work. I can help with this household's accounts: {_CAN_DO}. " + EXAMPLES))
+    if _OFF_TOPIC.search(text):
+        raise _Unclear(Reply("refuse", f"I can only help with the household's accounts: {_CAN_DO}; no market predictions or stock tips. " + EXAMPLES))
+
+
+def _tool_said(text: str, h: Household) -> str | None:
+    """The one tool the question asks for, or None when it names none."""
+    said = [tool for tool, pattern in _INTENTS if pattern.search(text)]
+    if "harvest" in said and len(said) > 1 and not _EXPLICIT_HARVEST.search(text):
+        said.remove("harvest")
+    if "household_summary" in said and len(said) > 1:
+        said.remove("household_summary")
+    if "contribute" in said and "withdraw" in said and not _names_an_account_after_into(text, h):
+        said.remove("contribute")  # "raise $50k to put into a new house": the house is not an account
+    # One question runs one tool. Rebalancing rides along with raising or investing cash (both move
+    # toward target), but harvesting or investing next to raising cash is a second plan: ask which
+    # comes first rather than drop one silently.
+    separate = [t for t in said if t in ("withdraw", "harvest", "contribute")]
+    if len(separate) > 1:
+        first, second = (_DISPLAY[t] for t in separate[:2])
+        raise _clarify(f"One at a time: shall I start with {first}, then {second}? Ask for the first, and follow up with \"and ... too\".")
+    return said[0] if said else None
+
+
+def _constrain_accounts_and_holdings(args: dict, tool: str, text: str, h: Household, principal: list[Amount]) -> None:
+    """Add the accounts and tickers the question protects, then drop those it allows again."""
+    excluded, no_sell = _protections(text, h, principal if tool == "withdraw" else [])
+    if _SELL_NOTHING.search(text) and tool in ("withdraw", "rebalance", "harvest"):
+        raise _clarify(f"{_DISPLAY[tool].capitalize()} needs some selling. Which accounts or holdings should stay untouched? Accounts: {_account_list(h)}.")
+    order = [a.id for a in h.accounts]
+    if excluded:
+        args["exclude_accounts"] = sorted(set(args.get("exclude_accounts", [])) | set(excluded), key=order.index)
+    if no_sell:
+        args["no_sell"] = sorted(set(args.get("no_sell", [])) | set(no_sell))
+    released = _releases(text, h)
+    if released.accounts and "exclude_accounts" in args:
+        args["exclude_accounts"] = [a for a in args["exclude_accounts"] if a not in released.accounts]
+    if released.tickers and "no_sell" in args:
+        args["no_sell"] = [t for t in args["no_sell"] if t not in released.tickers]
+    if _ANY_ACCOUNT.search(text):
+        args["exclude_accounts"] = []
+
+
+def _constrain_gains(args: dict, text: str, budgets: list[float]) -> None:
+    """The gain budget: a stated cap in dollars, the bracket, none at all, or lifted."""
+    if _CLEAR_GAIN_BUDGET.search(text):
+        args.pop("gain_budget", None)
+    elif budgets:
+        args["gain_budget"] = budgets[0]
+    elif _BRACKET.search(text):
+        args["gain_budget"] = "bracket"
+    elif _NO_GAINS.search(text):
+        args["gain_budget"] = 0.0
+
+
+def _amount(tool: str, text: str, masked: str, h: Household, amounts: list[Amount], roles: dict, previous: float | None) -> float:
+    """The one amount to raise or invest, in dollars, as stated; or the previous call's."""
+    principal = sorted({a.value for a in amounts if roles[id(a)] is None and a.money})
+    if _RANGE.search(masked) or len(principal) > 1:
+        choices = " or ".join(_money(v) for v in principal) or "the range you gave"
+        raise _clarify(f"Which amount did you mean: {choices}? Give one amount, e.g. \"raise $50k\".")
+    if principal:
+        return principal[0]
+    if previous is not None:
+        return previous
+    # "raise 40000": a bare number is the amount when it is the only one and not a year.
+    plain = [a.value for a in amounts if roles[id(a)] is None and a.value >= 100 and not 1900 <= a.value <= 2100]
+    if len(plain) == 1:
+        return plain[0]
+    verb = "raise" if tool == "withdraw" else "invest"
+    hint = " (\"some cash\" isn't an amount)" if _VAGUE_AMOUNT.search(text) else ""
+    raise _clarify(f"How much should I {verb} for {h.name}{hint}? For example: \"{verb} $50k\" or \"{verb} $25,000 after tax\".")
+
+
+def _names_an_account_after_into(text: str, h: Household) -> bool:
+    try:
+        return _contribution_account(text, h, None) is not None
+    except _Unclear:
+        return False
+
+
+def _contribution_account(text: str, h: Household, previous: str | None) -> str:
+    """The one account receiving new money: "into Sam's Roth", "to the HSA"."""
+    for m in re.finditer(r"\b(?:in|into|to)\s+", text, re.I):
+        named = _named_after(text, m.end(), h, selling=False)
+        if len(named.accounts) > 1:
+            raise _clarify(f"Which one account should receive it: {', '.join(named.accounts)}?")
+        if named.accounts:
+            return named.accounts[0]
+    if previous:
+        return previous
+    raise _clarify(f"Which account should receive the money? {h.name} has: {_account_list(h)}.")
 
 
 def _audience(text: str, ctx: Context) -> str:
@@ -267,131 +797,13 @@ def _audience(text: str, ctx: Context) -> str:
     return ctx.audience
 
 
-def parse(question: str, book: HouseholdBook, ctx: Context | None = None) -> Call | Reply:
-    """One question to one typed call, or one short reply (clarify / refuse) that trades nothing."""
-    ctx = ctx or Context()
-    text = " ".join(question.replace("’", "'").replace("“", '"').replace("”", '"').split())
-    low = text.lower()
-    if not low.strip():
-        return Reply("clarify", "What would you like to know about the household? " + EXAMPLES)
-    if _OFF_TOPIC.search(low):
-        return Reply("refuse", "I can only help with this household's accounts: raising cash, rebalancing, tax-loss harvesting, asset location and contributions. " + EXAMPLES)
-    h, reply = _household(text, book, ctx)
-    if reply:
-        return reply
-    assert h is not None
-
-    intents = [name for name, pattern in _INTENTS if re.search(pattern, low)]
-    # Losses in "keep losses/gains" talk are constraints, not a harvest request, when another intent is present.
-    if "harvest" in intents and len(intents) > 1 and not re.search(r"\bharvest|tax[- ]loss|tlh\b", low):
-        intents.remove("harvest")
-    if "household_summary" in intents and len(intents) > 1:
-        intents.remove("household_summary")
-    amounts = find_amounts(text)
-    roles = _roles(text, amounts)
-    principal = _principal(amounts, text, roles)
-    last = ctx.last if (ctx.last and ctx.last.arguments.get("household") == h.name) else None
-    follow_up = last is not None and (not intents or _FOLLOW_UP.search(low) is not None)
-
-    if intents:
-        tool = intents[0]
-        if follow_up and last is not None and tool == last.tool:
-            args = dict(last.arguments)
-        elif follow_up and last is not None:
-            # "and harvest losses too?": a new tool, keeping the household and the exclusions.
-            args = {"household": h.name, "exclude_accounts": list(last.arguments.get("exclude_accounts", []))}
-        else:
-            args = {"household": h.name}
-    elif last is not None:
-        tool, args = last.tool, dict(last.arguments)
-    elif principal:
-        return Reply("clarify", f"What should I do with {', '.join(f'${v:,.0f}' for v in principal)}: raise it as cash, or invest it? " + EXAMPLES)
-    else:
-        return Reply("clarify", "I'm not sure what you'd like me to run. " + EXAMPLES)
-
-    excluded, reply = _exclusions(text, h)
-    if reply:
-        return reply
-    if excluded:
-        args["exclude_accounts"] = sorted(set(args.get("exclude_accounts", [])) | set(excluded), key=[a.id for a in h.accounts].index)
-    if re.search(r"\b(?:any account|all accounts|touch (?:any|everything)|include the \w+ again|use (?:the )?\w+ (?:again|too))\b", low) and last:
-        args["exclude_accounts"] = []
-
-    tickers, reply = _no_sell(text, h)
-    if reply:
-        return reply
-    if tickers:
-        args["no_sell"] = sorted(set(args.get("no_sell", [])) | set(tickers))
-
-    budget = [a.value for a in amounts if roles.get(id(a)) == "gain_budget"]
-    if budget:
-        args["gain_budget"] = budget[0]
-    elif _BRACKET.search(low):
-        args["gain_budget"] = "bracket"
-    elif _NO_GAINS.search(low) and not re.search(r"\bharvest (?:some )?gains|gains (?:too|as well)\b", low):
-        args["gain_budget"] = 0.0
-
-    if tool in ("withdraw", "contribute"):
-        if _NET.search(low):
-            args["net"] = True
-        elif _GROSS.search(low):
-            args["net"] = False
-        if len(set(principal)) > 1:
-            choices = " or ".join(f"${v:,.0f}" for v in sorted(set(principal)))
-            return Reply("clarify", f"Which amount did you mean: {choices}?")
-        if principal:
-            args["amount"] = principal[0]
-        elif "amount" not in args:
-            plain = [a.value for a in amounts if id(a) not in roles and a.value >= 100]
-            if len(plain) == 1:
-                args["amount"] = plain[0]
-            else:
-                verb = "raise" if tool == "withdraw" else "invest"
-                hint = " (\"some cash\" isn't an amount)" if _VAGUE_AMOUNT.search(low) else ""
-                return Reply("clarify", f"How much should I {verb} for {h.name}{hint}? For example: \"{verb} $50k\" or \"{verb} $25,000 after tax\".")
-        if tool == "withdraw":
-            args.pop("account", None)
-    if tool == "contribute":
-        ids = None
-        m = re.search(r"\b(?:in|into|to)\s+(?P<what>(?:the |his |her |their |[A-Z][a-z]+'s )?[\w' -]{2,30}?)(?=[?.!,;]|\s+(?:and|but|for|account)\b|$)", text)
-        if m:
-            ids = accounts_named(m.group("what"), h)
-        if ids is None and last and last.tool == "contribute":
-            ids = [last.arguments["account"]]
-        if not ids:
-            valid = ", ".join(f"{a.id} ({a.kind})" for a in h.accounts)
-            return Reply("clarify", f"Which account should receive the money? {h.name} has: {valid}.")
-        if len(ids) > 1:
-            return Reply("clarify", f"Which one: {', '.join(ids)}?")
-        args["account"] = ids[0]
-        args.pop("net", None)
-    if tool == "harvest":
-        loss = [a.value for a in amounts if roles.get(id(a)) == "min_loss"]
-        if loss:
-            args["min_loss"] = loss[0]
-        if _GAINS_TOO.search(low):
-            args["include_gains"] = True
-        for key in ("amount", "net", "account"):
-            args.pop(key, None)
-    if tool == "locate":
-        m = _HORIZON.search(low)
-        if m:
-            args["horizon"] = float(m.group("n") or m.group("m"))
-        for key in ("amount", "net", "account", "gain_budget", "no_sell"):
-            args.pop(key, None)
-    if tool in ("rebalance", "household_summary"):
-        for key in ("amount", "net", "account", "min_loss", "include_gains", "horizon"):
-            args.pop(key, None)
-    if tool == "household_summary":
-        for key in ("gain_budget", "no_sell", "exclude_accounts"):
-            args.pop(key, None)
-
-    audience = _audience(text, ctx)
-    args["audience"] = audience
-    why = None
-    if audience == "support":
-        m = re.search(r"\b(?:sell|take|withdraw|draw|buy)\w*\s+(?:\w+\s+)?(?:from|in|out of)\s+(?P<what>(?:the |his |her |their |[A-Z][a-z]+'s )?[\w' -]{2,30}?)(?=[?.!,;]|$)", text)
-        if m:
-            ids = accounts_named(m.group("what"), h)
-            why = ids[0] if ids else None
-    return Call(tool, {k: v for k, v in args.items() if v is not None}, why)
+def _why_account(text: str, h: Household) -> str | None:
+    """The account a support question asks about: "why did it sell from the IRA?"."""
+    for m in _WHY_ACCOUNT.finditer(text):
+        try:
+            named = _named_after(text, m.end(), h, selling=False)
+        except _Unclear:
+            continue
+        if named.accounts:
+            return named.accounts[0]
+    return None
