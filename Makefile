@@ -1,11 +1,13 @@
-# Householder: `make run` sets up and runs an example; `make test` runs the test suite.
+# Householder: `make run` sets up and starts the chat app; `make test` runs the test suite.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 EXAMPLE ?= examples/rivera.json
+HOST ?= 127.0.0.1
+PORT ?= 8000
 
-.PHONY: run test setup system-deps clean
+.PHONY: run example test setup system-deps browser-deps clean
 
 $(BIN)/householder: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -16,12 +18,21 @@ $(BIN)/householder: pyproject.toml
 system-deps:
 	@command -v glpsol >/dev/null || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq glpk-utils; }
 
+# The browser tests drive Debian's chromium (never a browser Playwright downloads).
+browser-deps:
+	@command -v chromium >/dev/null || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium; }
+
 setup: system-deps $(BIN)/householder
 
+# The chat app on http://$(HOST):$(PORT), every example household loaded, the offline assistant.
 run: setup
+	$(BIN)/householder serve --host $(HOST) --port $(PORT)
+
+# One example household rebalanced in the terminal.
+example: setup
 	$(BIN)/householder rebalance $(EXAMPLE)
 
-test: setup
+test: setup browser-deps
 	$(BIN)/python -m pytest -q -n 2 --dist loadfile
 
 clean:

@@ -8,7 +8,7 @@ here, never computed.
 Environment:
   HOUSEHOLDER_HOUSEHOLDS  household JSON files, separated by the path separator (':');
                           default: every household in examples/
-  HOUSEHOLDER_USERS       a users file (see examples/users.json); when set, advisors log in and
+  HOUSEHOLDER_USERS       a users file (see examples/login/users.json); when set, advisors log in and
                           each sees only the households assigned to them. Needs CHAINLIT_AUTH_SECRET.
   OPENAI_API_KEY          offers the language-model assistant in the chat settings (the offline
                           parser stays the default)
@@ -82,7 +82,7 @@ def _household_paths() -> list[Path]:
     listed = os.environ.get("HOUSEHOLDER_HOUSEHOLDS", "")
     if listed.strip():
         return [Path(p) for p in listed.split(os.pathsep) if p.strip()]
-    return sorted(p for p in EXAMPLES.glob("*.json") if p.name not in ("targets.json", "users.json"))
+    return sorted(p for p in EXAMPLES.glob("*.json") if p.name != "targets.json")
 
 
 def _load_library() -> dict[str, Shelf]:
@@ -439,7 +439,7 @@ async def on_message(message: cl.Message) -> None:
     assistant: Assistant = cl.user_session.get("assistant")
     audience = (cl.user_session.get("settings") or {}).get("audience") or assistant.context.audience
     started = time.perf_counter()
-    async with cl.Step(name="Solving…", type="tool") as step:
+    async with cl.Step(name="Solving…", type="tool", default_open=True) as step:
         step.input = question
         ticker = asyncio.create_task(_tick(step, started))
         try:
@@ -459,6 +459,8 @@ async def on_message(message: cl.Message) -> None:
     if answer is None:
         await cl.Message(content=f"**The solve failed** ({failure}). Nothing was changed; ask again or rephrase.").send()
         return
+    if answer.tool is None:
+        await step.remove()  # no tool ran (a question back, or a refusal): nothing to show as a call
     await send_answer(answer)
     said = answer.arguments.get("audience")
     if said and said != audience and said in AUDIENCES.values():

@@ -175,6 +175,26 @@ def cmd_import(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_serve(args: argparse.Namespace) -> int:
+    """Start the Chainlit chat app headless; this process becomes the server (Ctrl-C stops it)."""
+    import os
+
+    root = Path(__file__).resolve().parents[1]
+    env = dict(os.environ)
+    if args.household:
+        env["HOUSEHOLDER_HOUSEHOLDS"] = os.pathsep.join(str(Path(h).resolve()) for h in args.household)
+    if args.users:
+        env["HOUSEHOLDER_USERS"] = str(Path(args.users).resolve())
+    if env.get("HOUSEHOLDER_USERS") and not env.get("CHAINLIT_AUTH_SECRET"):
+        raise InputError("login needs CHAINLIT_AUTH_SECRET set to a long random string (`chainlit create-secret` makes one)")
+    # chainlit.md (the welcome page) is read from the working directory.
+    os.chdir(root)
+    command = [sys.executable, "-m", "chainlit", "run", str(root / "assistant" / "app.py"), "--headless", "--host", args.host, "--port", str(args.port)]
+    print(f"Householder chat on http://{args.host}:{args.port}", flush=True)
+    os.execvpe(command[0], command, env)
+    return EXIT_OK  # not reached: exec replaces this process
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="householder", description="Household-level, tax-aware rebalancing across accounts.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -216,6 +236,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--targets", required=True, help="JSON with name, as_of, tax, targets, securities")
     p.add_argument("-o", "--output", help="household JSON to write (atomically); stdout if omitted")
     p.set_defaults(run=cmd_import)
+    p = sub.add_parser("serve", help="start the chat app (Chainlit, headless) on http://HOST:PORT")
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    p.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+    p.add_argument("--household", action="append", metavar="FILE", help="household JSON (repeatable); default: the examples")
+    p.add_argument("--users", metavar="FILE", help="advisors' logins and households (see examples/login/users.json); needs CHAINLIT_AUTH_SECRET")
+    p.set_defaults(run=cmd_serve)
     return parser
 
 
