@@ -195,6 +195,28 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return EXIT_OK  # not reached: exec replaces this process
 
 
+def cmd_batch(args: argparse.Namespace) -> int:
+    """Every household file in a folder on Dask; exit 1 only when no household of the book has a plan."""
+    from engine.batch import BatchError, run_batch
+    from engine.report import money
+
+    if args.workers is not None and args.workers < 1:
+        raise InputError("--workers: must be at least 1")
+    options = {"solver": args.solver, "time_limit": args.time_limit, "tolerance": args.tolerance, "min_trade": args.min_trade, "horizon_years": args.horizon}
+    try:
+        s = run_batch(args.book, args.out, tool=args.tool, options=options, scheduler=args.scheduler, workers=args.workers, force=args.force, progress=not args.quiet)
+    except BatchError as err:
+        raise InputError(str(err)) from None
+    print(f"{args.tool}: {s.households} households in {args.book} — {s.done} solved, {s.skipped} already done, {s.failed} failed ({s.seconds:.1f} s)")
+    print(f"across the book: tax saved {money(s.tax_saved)}, location value today {money(s.location_value_today)}, "
+          f"total saved {money(s.total_saved)} against rebalancing each account alone; {s.trades} orders in {Path(args.out) / 'orders.csv'}")
+    for e in s.errors:
+        print(f"  failed {e['file']} ({e['kind']}): {e['error']}")
+    if s.errors:
+        print(f"errors: {Path(args.out) / 'errors.json'}")
+    return EXIT_UNMET if s.with_plan == 0 and s.failed else EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="householder", description="Household-level, tax-aware rebalancing across accounts.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -242,6 +264,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--household", action="append", metavar="FILE", help="household JSON (repeatable); default: the examples")
     p.add_argument("--users", metavar="FILE", help="advisors' logins and households (see examples/login/users.json); needs CHAINLIT_AUTH_SECRET")
     p.set_defaults(run=cmd_serve)
+    p = sub.add_parser("batch", help="run a tool over every household file in a folder, on Dask")
+    p.add_argument("book", help="folder of household JSON files")
+    p.add_argument("--tool", choices=["rebalance", "harvest", "locate"], default="rebalance")
+    p.add_argument("--out", required=True, help="folder for results: households/*.json, orders.csv, errors.json, summary.json")
+    p.add_argument("--scheduler", metavar="tcp://HOST:8786", help="an existing Dask scheduler; default: a local cluster")
+    p.add_argument("--workers", type=int, help="local worker processes (default: one per core)")
+    p.add_argument("--force", action="store_true", help="redo households that already have a result")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--solver", choices=["auto", "glpk", "highs"], default="auto")
+    p.add_argument("--time-limit", type=float, default=30.0, help="seconds per household solve (default 30)")
+    p.add_argument("--tolerance", type=float, default=0.03, help="drift band per asset class, fraction (default 0.03)")
+    p.add_argument("--min-trade", type=float, default=100.0, help="smallest order, dollars (default 100)")
+    p.add_argument("--horizon", type=float, default=10.0, help="years over which location is valued (default 10)")
+    p.set_defaults(run=cmd_batch)
     return parser
 
 

@@ -22,7 +22,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .household import CASH_CLASS, Household
+from .solve import highs_available
 from .tax import Rates
+from .timing import phase
 
 CASH = "$CASH"  # account cash: no return, no tax, the same in every kind
 
@@ -57,25 +59,76 @@ def horizon_tax_cost(r: float, yield_: float, qualified_share: float, kind: str,
 
 
 def _transport(held: dict[tuple[str, str], float], cost: dict[tuple[str, str], float], sense: str, solver: str, duals: bool = False):
-    """Assign the held dollars of each asset across the kinds, each kind keeping its size."""
+    """Assign the held dollars of each asset across the kinds, each kind keeping its size.
+    Returns (objective or None, {kind: dual of its size row} or None)."""
+    with phase("location"):
+        kinds = sorted({k for k, _ in held})
+        assets = sorted({t for _, t in held})
+        kind_size = dict.fromkeys(kinds, 0.0)
+        asset_size = dict.fromkeys(assets, 0.0)
+        for (k, t), v in held.items():
+            kind_size[k] += v
+            asset_size[t] += v
+        coef = {(k, t): cost.get((t, k), 0.0) for k in kinds for t in assets}
+        # The optimum's value is unique, so any solver gives it; HiGHS answers in a millisecond
+        # where building a Pyomo model took tens.
+        if highs_available():
+            return _transport_highs(kinds, assets, kind_size, asset_size, coef, sense, duals)
+        return _transport_pyomo(kinds, assets, kind_size, asset_size, coef, sense, solver, duals)
+
+
+def _transport_highs(kinds, assets, kind_size, asset_size, coef, sense, duals):
+    import highspy
+    import numpy as np
+
+    from .solve import new_highs
+
+    nk, na = len(kinds), len(assets)
+    # Columns x[k, t] kind-major; rows: one per kind (its size), then one per asset (its dollars).
+    lp = highspy.HighsLp()
+    lp.num_col_, lp.num_row_ = nk * na, nk + na
+    lp.col_cost_ = np.array([coef[(k, t)] for k in kinds for t in assets], dtype=np.double)
+    lp.col_lower_ = np.zeros(nk * na)
+    lp.col_upper_ = np.full(nk * na, highspy.kHighsInf)
+    sizes = np.array([kind_size[k] for k in kinds] + [asset_size[t] for t in assets], dtype=np.double)
+    lp.row_lower_ = sizes
+    lp.row_upper_ = sizes
+    lp.sense_ = highspy.ObjSense.kMinimize if sense == "min" else highspy.ObjSense.kMaximize
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    lp.a_matrix_.num_col_, lp.a_matrix_.num_row_ = lp.num_col_, lp.num_row_
+    lp.a_matrix_.start_ = np.arange(0, 2 * nk * na + 1, 2, dtype=np.int32)
+    lp.a_matrix_.index_ = np.array([r for i in range(nk) for j in range(na) for r in (i, nk + j)], dtype=np.int32)
+    lp.a_matrix_.value_ = np.ones(2 * nk * na)
+    h = new_highs()
+    h.passModel(lp)
+    h.run()
+    if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+        return None, None
+    potentials = None
+    if duals:
+        row_dual = h.getSolution().row_dual
+        potentials = {k: row_dual[i] for i, k in enumerate(kinds)}
+    return h.getInfo().objective_function_value, potentials
+
+
+def _transport_pyomo(kinds, assets, kind_size, asset_size, coef, sense, solver, duals):
+    """The same LP through Pyomo, for a machine with GLPK and no HiGHS."""
     import pyomo.environ as pyo
 
     from .solve import solve
 
-    kinds = sorted({k for k, _ in held})
-    assets = sorted({t for _, t in held})
-    kind_size = {k: sum(v for (kk, _), v in held.items() if kk == k) for k in kinds}
-    asset_size = {t: sum(v for (_, tt), v in held.items() if tt == t) for t in assets}
     m = pyo.ConcreteModel()
     m.x = pyo.Var(kinds, assets, domain=pyo.NonNegativeReals)
     m.kind_full = pyo.Constraint(kinds, rule=lambda m, k: sum(m.x[k, t] for t in assets) == kind_size[k])
     m.asset_placed = pyo.Constraint(assets, rule=lambda m, t: sum(m.x[k, t] for k in kinds) == asset_size[t])
-    m.cost = pyo.Objective(expr=sum(m.x[k, t] * cost.get((t, k), 0.0) for k in kinds for t in assets), sense=pyo.minimize if sense == "min" else pyo.maximize)
+    m.cost = pyo.Objective(expr=sum(m.x[k, t] * coef[(k, t)] for k in kinds for t in assets), sense=pyo.minimize if sense == "min" else pyo.maximize)
     outcome = solve(m, solver, time_limit=10, duals=duals)  # type: ignore[arg-type]
+    if not outcome.has_plan:
+        return None, None
     potentials = None
     if duals and outcome.duals is not None:
         potentials = {k: outcome.duals.get(m.kind_full[k].name, 0.0) for k in kinds}
-    return outcome, potentials
+    return outcome.objective, potentials
 
 
 def location_table(h: Household, rates: Rates, kind_of: dict[str, str], years: float, solver: str = "auto") -> LocationTable:
@@ -91,7 +144,7 @@ def location_table(h: Household, rates: Rates, kind_of: dict[str, str], years: f
     held = {key: v for key, v in held.items() if v > 0}
     space = {k: 0.0 for k in kinds}
     if len({k for k, _ in held}) > 1:
-        outcome, potentials = _transport(held, raw, "min", solver, duals=True)
+        _, potentials = _transport(held, raw, "min", solver, duals=True)
         if potentials:
             space.update(potentials)
     mislocation: dict[tuple[str, str], float] = {}
@@ -126,8 +179,8 @@ def reachable_mislocation(held: dict[tuple[str, str], float], table: LocationTab
     cost = {(t, k): table.cost(t, k) for (k, t) in held} | {(t, k): table.cost(t, k) for t in {t for _, t in held} for k in {k for k, _ in held}}
     out = []
     for sense in ("min", "max"):
-        outcome, _ = _transport(held, cost, sense, solver)
-        if not outcome.has_plan or outcome.objective is None:
+        objective, _ = _transport(held, cost, sense, solver)
+        if objective is None:
             return current, current
-        out.append(outcome.objective)
+        out.append(objective)
     return out[0], out[1]

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 import pyomo.environ as pyo
 
 from .household import CASH_CLASS
+from .timing import phase
 from .universe import LotInfo, TradeUniverse
 
 TIE_BREAK_PER_DOLLAR = 1e-5  # prefers fewer dollars traded among otherwise equal plans
@@ -275,8 +276,9 @@ PIECES = (add_trades, add_withdrawals, add_cash_funds_buys, add_minimum_trade, a
 
 def build_model(u: TradeUniverse, s: Settings) -> tuple[pyo.ConcreteModel, Index]:
     """One model of the household for these settings, unsolved."""
-    ix = _index(u, s)
-    m = pyo.ConcreteModel(name=u.household.name)
-    for piece in PIECES:
-        piece(m, u, s, ix)
+    with phase("build"):
+        ix = _index(u, s)
+        m = pyo.ConcreteModel(name=u.household.name)
+        for piece in PIECES:
+            piece(m, u, s, ix)
     return m, ix

@@ -14,6 +14,7 @@ from .plan import Plan, StateMeasures, holdings_after, measure, taxes, traded_do
 from .model import Settings
 from .solve import SolveOutcome
 from .taxdata import WASH_SALE_DAYS
+from .timing import phase
 from .universe import TradeUniverse
 
 DISCLAIMER = "For educational purposes only. Not investment, tax or legal advice."
@@ -177,6 +178,13 @@ def assemble(
     solver: str,
     warnings: list[str],
 ) -> Result:
+    """The Result of a solved scenario: plan, before/after measures, taxes, baseline, savings."""
+    with phase("report"):
+        return _assemble(tool, u, s, outcome, plan, baseline, solver, warnings)
+
+
+def _assemble(tool: str, u: TradeUniverse, s: Settings, outcome: SolveOutcome, plan: Plan | None,
+              baseline: tuple[Plan, str] | None, solver: str, warnings: list[str]) -> Result:
     h = u.household
     before_values, before_cash = holdings_after(u, Plan(), s)
     before = measure(u, before_values, before_cash, solver)

@@ -6,6 +6,7 @@ from typing import Literal, Optional, Union
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from . import timing
 from .household import Household
 from .model import Settings, build_model
 from .plan import Plan, read_plan
@@ -57,7 +58,9 @@ def check_accounts(h: Household, names: list[str]) -> list[str]:
 def run_model(u: TradeUniverse, s: Settings, solver: str, time_limit: float) -> tuple[SolveOutcome, Plan | None]:
     m, ix = build_model(u, s)
     outcome = solve(m, solver, time_limit)  # type: ignore[arg-type]
-    return outcome, (read_plan(m, ix, u, s) if outcome.has_plan else None)
+    timing.solved(m, outcome)
+    with timing.phase("read"):
+        return outcome, (read_plan(m, ix, u, s) if outcome.has_plan else None)
 
 
 def account_by_account(h: Household, u: TradeUniverse, s: Settings, solver: str, time_limit: float) -> tuple[Plan, str]:

@@ -9,6 +9,8 @@ from typing import Literal
 
 import pyomo.environ as pyo
 
+from .timing import phase
+
 SolverName = Literal["auto", "glpk", "highs"]
 Status = Literal["optimal", "feasible", "infeasible", "error"]
 MIP_GAP = 1e-6
@@ -63,28 +65,192 @@ def _gap(objective: float | None, bound: float | None) -> float | None:
     return abs(objective - bound) / max(1.0, abs(objective))
 
 
+class _FirstSeen:
+    """Columns in the order variables first appear (constraints, then the objective), as Pyomo's
+    own HiGHS interface numbers them, so ties between equal plans break the same way."""
+
+    def __init__(self) -> None:
+        self.var_map: dict[int, pyo.Var] = {}
+
+    def add(self, var) -> None:
+        self.var_map[id(var)] = var
+
+
+@dataclass
+class _Matrix:
+    """The model as HiGHS takes it: bounds, costs, integrality and rows in compressed form."""
+
+    variables: list
+    constraints: list
+    col_lower: list[float]
+    col_upper: list[float]
+    integer: list[int]
+    cost: list[float]
+    offset: float
+    maximize: bool
+    row_lower: list[float]
+    row_upper: list[float]
+    starts: list[int]
+    index: list[int]
+    value: list[float]
+
+
+def linear_form(m: pyo.ConcreteModel) -> _Matrix:
+    """Flatten a linear Pyomo model to rows and columns with Pyomo's fast linear walker (the one
+    its LP writer uses); named expressions shared by many rows are expanded once."""
+    from pyomo.repn.linear import LinearRepnVisitor
+
+    inf = float("inf")
+    columns = _FirstSeen()
+    visitor = LinearRepnVisitor({}, var_recorder=columns)
+    row_lower: list[float] = []
+    row_upper: list[float] = []
+    starts: list[int] = []
+    index: list[int] = []
+    value: list[float] = []
+    rows: list[list] = []
+    constraints = []
+    for con in m.component_data_objects(pyo.Constraint, active=True, descend_into=True):
+        lb, body, ub = con.to_bounded_expression(True)
+        repn = visitor.walk_expression(body)
+        if repn.nonlinear is not None:
+            raise ValueError(f"constraint {con.name} is not linear")
+        constant = repn.constant
+        row_lower.append(-inf if lb is None else lb - constant)
+        row_upper.append(inf if ub is None else ub - constant)
+        rows.append(list(repn.linear.items()))
+        constraints.append(con)
+    objective = next(m.component_data_objects(pyo.Objective, active=True, descend_into=True))
+    obj = visitor.walk_expression(objective.expr)
+    if obj.nonlinear is not None:
+        raise ValueError("the objective is not linear")
+    variables = list(columns.var_map.values())
+    column = {vid: j for j, vid in enumerate(columns.var_map)}
+    for items in rows:
+        starts.append(len(index))
+        for vid, coef in items:
+            index.append(column[vid])
+            value.append(coef)
+    cost = [0.0] * len(variables)
+    for vid, coef in obj.linear.items():
+        cost[column[vid]] = coef
+    col_lower, col_upper, integer = [], [], []
+    for v in variables:
+        lo, hi = v.bounds
+        col_lower.append(-inf if lo is None else lo)
+        col_upper.append(inf if hi is None else hi)
+        integer.append(1 if v.is_integer() else 0)
+    return _Matrix(variables, constraints, col_lower, col_upper, integer, cost, obj.constant,
+                   objective.sense == pyo.maximize, row_lower, row_upper, starts, index, value)
+
+
+_banner_shown = False
+_highs_threads: int | None = None  # None: HiGHS decides (all cores)
+
+
+def set_highs_threads(n: int | None) -> None:
+    """Cap HiGHS's threads in this process (batch workers run one household per core)."""
+    global _highs_threads
+    if n != _highs_threads and highs_available():
+        import highspy
+
+        # HiGHS keeps one thread pool per process, sized by the first solve; start a new one.
+        highspy.Highs.resetGlobalScheduler(True)
+    _highs_threads = n
+
+
+def new_highs():
+    """A silent HiGHS instance (the first one a process makes prints a banner on stdout)."""
+    import os
+
+    import highspy
+
+    global _banner_shown
+    if _banner_shown:
+        h = highspy.Highs()
+    else:
+        import sys
+
+        sys.stdout.flush()
+        saved = os.dup(1)
+        try:
+            with open(os.devnull, "w") as null:
+                os.dup2(null.fileno(), 1)
+                h = highspy.Highs()
+        finally:
+            os.dup2(saved, 1)
+            os.close(saved)
+        _banner_shown = True
+    h.setOptionValue("output_flag", False)
+    if _highs_threads is not None:
+        h.setOptionValue("threads", _highs_threads)
+    return h
+
+
+def pass_matrix(h, a: _Matrix) -> None:
+    import highspy
+    import numpy as np
+
+    lp = highspy.HighsLp()
+    lp.num_col_, lp.num_row_ = len(a.variables), len(a.row_lower)
+    lp.col_cost_ = np.asarray(a.cost, dtype=np.double)
+    lp.col_lower_ = np.asarray(a.col_lower, dtype=np.double)
+    lp.col_upper_ = np.asarray(a.col_upper, dtype=np.double)
+    lp.row_lower_ = np.asarray(a.row_lower, dtype=np.double)
+    lp.row_upper_ = np.asarray(a.row_upper, dtype=np.double)
+    lp.offset_ = float(a.offset)
+    lp.sense_ = highspy.ObjSense.kMaximize if a.maximize else highspy.ObjSense.kMinimize
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kRowwise
+    lp.a_matrix_.num_col_, lp.a_matrix_.num_row_ = lp.num_col_, lp.num_row_
+    lp.a_matrix_.start_ = np.asarray(a.starts + [len(a.index)], dtype=np.int32)
+    lp.a_matrix_.index_ = np.asarray(a.index, dtype=np.int32)
+    lp.a_matrix_.value_ = np.asarray(a.value, dtype=np.double)
+    if any(a.integer):
+        lp.integrality_ = [highspy.HighsVarType.kInteger if i else highspy.HighsVarType.kContinuous for i in a.integer]
+    h.passModel(lp)
+
+
+# HiGHS model statuses under the names Pyomo gives them, which messages have always used
+_HIGHS_STOPS = {"kTimeLimit": "maxTimeLimit", "kIterationLimit": "iterationLimit", "kSolutionLimit": "iterationLimit",
+                "kObjectiveBound": "objectiveLimit", "kObjectiveTarget": "objectiveLimit", "kInterrupt": "interrupted"}
+
+
 def _solve_highs(m: pyo.ConcreteModel, time_limit: float, duals: bool = False) -> SolveOutcome:
-    from pyomo.contrib.solver.common.factory import SolverFactory
-    from pyomo.contrib.solver.common.results import SolutionStatus, TerminationCondition
+    """HiGHS through highspy, fed the model's rows directly rather than through Pyomo's
+    persistent interface, whose expression walk cost more than the solve at 2,000+ lots."""
+    import highspy
 
     start = time.perf_counter()
-    result = SolverFactory("highs").solve(
-        m, load_solutions=False, raise_exception_on_nonoptimal_result=False, time_limit=time_limit, rel_gap=MIP_GAP
-    )
+    with phase("translate"):
+        a = linear_form(m)
+        h = new_highs()
+        pass_matrix(h, a)
+    h.setOptionValue("time_limit", float(time_limit))
+    h.setOptionValue("mip_rel_gap", MIP_GAP)
+    with phase("solve"):
+        h.run()
     seconds = time.perf_counter() - start
-    tc = result.termination_condition
-    if tc in (TerminationCondition.provenInfeasible, TerminationCondition.infeasibleOrUnbounded):
+    status = h.getModelStatus()
+    info = h.getInfo()
+    S = highspy.HighsModelStatus
+    if status in (S.kInfeasible, S.kUnboundedOrInfeasible):
         return SolveOutcome("infeasible", "highs", None, None, None, seconds, "no plan meets every hard constraint")
-    if result.solution_status in (SolutionStatus.optimal, SolutionStatus.feasible):
-        result.solution_loader.load_vars()
-        obj, bound = result.incumbent_objective, result.objective_bound
-        status: Status = "optimal" if tc == TerminationCondition.convergenceCriteriaSatisfied else "feasible"
-        msg = "" if status == "optimal" else f"stopped early ({tc.name}); best plan found is returned"
-        y = {c.name: v for c, v in result.solution_loader.get_duals().items()} if duals else None
-        return SolveOutcome(status, "highs", obj, bound, 0.0 if status == "optimal" else _gap(obj, bound), seconds, msg, y)
-    if tc == TerminationCondition.maxTimeLimit:
+    has_plan = info.primal_solution_status == 2
+    if has_plan:
+        solution = h.getSolution()
+        for v, x in zip(a.variables, solution.col_value):
+            v.set_value(x, skip_validation=True)
+        obj = info.objective_function_value
+        mip = info.mip_node_count != -1
+        optimal = status == S.kOptimal
+        bound = info.mip_dual_bound if mip else (obj if optimal else None)
+        stopped = _HIGHS_STOPS.get(status.name, status.name.removeprefix("k"))
+        msg = "" if optimal else f"stopped early ({stopped}); best plan found is returned"
+        y = {c.name: d for c, d in zip(a.constraints, solution.row_dual)} if duals and solution.dual_valid else None
+        return SolveOutcome("optimal" if optimal else "feasible", "highs", obj, bound, 0.0 if optimal else _gap(obj, bound), seconds, msg, y)
+    if status == S.kTimeLimit:
         return SolveOutcome("error", "highs", None, None, None, seconds, f"no plan found within the {time_limit:g} s time limit; raise --time-limit")
-    return SolveOutcome("error", "highs", None, None, None, seconds, f"HiGHS ended with {tc.name}")
+    return SolveOutcome("error", "highs", None, None, None, seconds, f"HiGHS ended with {status.name.removeprefix('k')}")
 
 
 def _solve_glpk(m: pyo.ConcreteModel, time_limit: float, duals: bool = False) -> SolveOutcome:
@@ -96,7 +262,8 @@ def _solve_glpk(m: pyo.ConcreteModel, time_limit: float, duals: bool = False) ->
     if duals and not hasattr(m, "dual"):
         m.dual = pyo.Suffix(direction=pyo.Suffix.IMPORT)
     start = time.perf_counter()
-    result = solver.solve(m, load_solutions=False)
+    with phase("solve"):
+        result = solver.solve(m, load_solutions=False)
     seconds = time.perf_counter() - start
     tc = result.solver.termination_condition
     if tc in (TerminationCondition.infeasible, TerminationCondition.infeasibleOrUnbounded):

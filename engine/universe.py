@@ -12,6 +12,7 @@ from .household import CASH_CLASS, Household
 from .location import LocationTable, location_table
 from .tax import Rates, is_long_term, marginal_rates
 from .taxdata import WASH_SALE_DAYS
+from .timing import phase
 
 
 @dataclass(frozen=True)
@@ -103,6 +104,11 @@ def _restricted(h: Household) -> tuple[set[tuple[str, str | None]], set[tuple[st
 
 
 def build_universe(h: Household, horizon_years: float = 10.0) -> TradeUniverse:
+    with phase("universe"):
+        return _build_universe(h, horizon_years)
+
+
+def _build_universe(h: Household, horizon_years: float) -> TradeUniverse:
     rates = marginal_rates(h.tax, h.as_of)
     warnings: list[str] = []
     if not rates.year_known:
