@@ -7,7 +7,7 @@ EXAMPLE ?= examples/rivera.json
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run example test setup system-deps browser-deps clean
+.PHONY: run example test bench setup system-deps browser-deps clean
 
 $(BIN)/householder: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,10 @@ example: setup
 
 test: setup browser-deps
 	$(BIN)/python -m pytest -q -n 2 --dist loadfile
+
+# Every tool at every size (S, M, L, XL) with GLPK and HiGHS; writes bench/RESULTS.md (about 20 minutes).
+bench: setup
+	$(BIN)/python bench/run.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis test-artifacts

@@ -11,7 +11,7 @@ from .household import Household
 from .model import Settings, build_model
 from .plan import Plan, read_plan
 from .results import Result, assemble
-from .solve import SolveOutcome, SolverName, SolverUnavailable, pick_solver, solve
+from .solve import SolveOutcome, SolverName, SolverUnavailable, pick_solver, size_warning, solve
 from .universe import TradeUniverse, build_universe
 
 
@@ -88,6 +88,12 @@ def account_by_account(h: Household, u: TradeUniverse, s: Settings, solver: str,
     return plan, worst
 
 
+def time_limit_warning(outcome: SolveOutcome) -> str:
+    if outcome.gap is None:
+        return "time limit reached: best plan found so far; the solver has no bound yet to say how far from the best possible (raise --time-limit)"
+    return f"time limit reached: plan within {100 * outcome.gap:.2f}% of the best possible"
+
+
 def _error(tool: str, h: Household, message: str) -> Result:
     return Result(tool=tool, household=h.name, as_of=h.as_of.isoformat(), status="error", solver="none", solve_seconds=0.0, message=message)
 
@@ -104,9 +110,9 @@ def run_scenario(tool: str, h: Household, o: Options, **overrides) -> Result:
     s = settings_for(u, o, **overrides)
     start = time.perf_counter()
     outcome, plan = run_model(u, s, solver, o.time_limit)
-    warnings: list[str] = []
+    warnings: list[str] = [w for w in [size_warning(solver, len(u.lots))] if w]
     if outcome.status == "feasible":
-        warnings.append(f"time limit reached: plan within {100 * (outcome.gap or 0):.2f}% of the best possible")
+        warnings.append(time_limit_warning(outcome))
     baseline = account_by_account(h, u, s, solver, o.time_limit) if (o.baseline and plan is not None) else None
     result = assemble(tool, u, s, outcome, plan, baseline, solver, warnings)
     result.extra["total_seconds"] = round(time.perf_counter() - start, 3)

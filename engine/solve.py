@@ -2,12 +2,17 @@
 from __future__ import annotations
 
 import importlib.util
+import math
+import re
 import shutil
+import tempfile
 import time
+from pathlib import Path
 from dataclasses import dataclass
 from typing import Literal
 
 import pyomo.environ as pyo
+from pyomo.common.gc_manager import PauseGC
 
 from .timing import phase
 
@@ -44,8 +49,23 @@ def glpk_available() -> bool:
     return shutil.which("glpsol") is not None
 
 
+# Above this many tax lots GLPK's branch and bound stops at a 60 s limit without proving its plan
+# (bench/RESULTS.md: L, 2,000 lots, solves in seconds; XL, 8,000 lots, does not); HiGHS does.
+GLPK_MAX_LOTS = 3_000
+
+
+def size_warning(solver: str, lots: int) -> str | None:
+    """A warning when GLPK is asked to solve a household larger than it handles in time."""
+    if solver != "glpk" or lots <= GLPK_MAX_LOTS:
+        return None
+    why = "HiGHS is not installed" if not highs_available() else "GLPK was asked for"
+    return (f"{lots:,} lots is more than GLPK solves in time (about {GLPK_MAX_LOTS:,}); {why}: expect the time limit "
+            "and a plan short of the best. Use --solver highs (pip install highspy)")
+
+
 def pick_solver(name: SolverName) -> str:
-    """`auto` takes HiGHS when installed and GLPK otherwise."""
+    """`auto` takes HiGHS when installed and GLPK otherwise (HiGHS is the faster at every size
+    above a few hundred lots and the only one that proves plans above GLPK_MAX_LOTS)."""
     if name == "auto":
         if highs_available():
             return "highs"
@@ -221,7 +241,7 @@ def _solve_highs(m: pyo.ConcreteModel, time_limit: float, duals: bool = False) -
     import highspy
 
     start = time.perf_counter()
-    with phase("translate"):
+    with phase("translate"), PauseGC():
         a = linear_form(m)
         h = new_highs()
         pass_matrix(h, a)
@@ -253,6 +273,27 @@ def _solve_highs(m: pyo.ConcreteModel, time_limit: float, duals: bool = False) -
     return SolveOutcome("error", "highs", None, None, None, seconds, f"HiGHS ended with {status.name.removeprefix('k')}")
 
 
+_GLPK_PROGRESS = re.compile(r"mip =\s+(\S+)\s+[<>]=\s+(\S+)")
+
+
+def _glpk_log_bound(log: Path) -> float | None:
+    """The best bound from glpsol's last branch-and-bound progress line
+    (`+ 852: mip = 9.32e+02 >= 2.84e+02 69.5% ...`); Pyomo reads no bound from a stopped search."""
+    try:
+        lines = log.read_text(errors="replace").splitlines()
+    except OSError:
+        return None
+    for line in reversed(lines):
+        found = _GLPK_PROGRESS.search(line)
+        if found:
+            try:
+                bound = float(found.group(2))
+            except ValueError:
+                return None
+            return bound if math.isfinite(bound) else None
+    return None
+
+
 def _solve_glpk(m: pyo.ConcreteModel, time_limit: float, duals: bool = False) -> SolveOutcome:
     from pyomo.opt import SolverStatus, TerminationCondition
 
@@ -262,8 +303,10 @@ def _solve_glpk(m: pyo.ConcreteModel, time_limit: float, duals: bool = False) ->
     if duals and not hasattr(m, "dual"):
         m.dual = pyo.Suffix(direction=pyo.Suffix.IMPORT)
     start = time.perf_counter()
-    with phase("solve"):
-        result = solver.solve(m, load_solutions=False)
+    with phase("solve"), tempfile.TemporaryDirectory(prefix="householder-glpk-") as folder:
+        log = Path(folder) / "glpsol.log"
+        result = solver.solve(m, load_solutions=False, logfile=str(log))
+        log_bound = _glpk_log_bound(log)
     seconds = time.perf_counter() - start
     tc = result.solver.termination_condition
     if tc in (TerminationCondition.infeasible, TerminationCondition.infeasibleOrUnbounded):
@@ -274,7 +317,7 @@ def _solve_glpk(m: pyo.ConcreteModel, time_limit: float, duals: bool = False) ->
     m.solutions.load_from(result)
     obj = pyo.value(next(m.component_objects(pyo.Objective, active=True)))
     bound = result.problem.lower_bound
-    bound = float(bound) if bound is not None and abs(float(bound)) != float("inf") else None
+    bound = float(bound) if bound is not None and abs(float(bound)) != float("inf") else log_bound
     if tc == TerminationCondition.optimal and result.solver.status == SolverStatus.ok:
         y = {c.name: m.dual.get(c, 0.0) for c in m.component_data_objects(pyo.Constraint, active=True)} if duals else None
         return SolveOutcome("optimal", "glpk", obj, bound, 0.0, seconds, "", y)

@@ -18,8 +18,8 @@ from .location import horizon_tax_cost
 from .model import Settings
 from .plan import Plan, holdings_after, read_plan, taxes
 from .results import Result, cents, trades_of
-from .scenarios import Options, _error, check_accounts, run_model, settings_for
-from .solve import SolverUnavailable, pick_solver
+from .scenarios import Options, _error, check_accounts, run_model, settings_for, time_limit_warning
+from .solve import SolverUnavailable, pick_solver, size_warning
 from .taxdata import EARLY_WITHDRAWAL_AGE, EARLY_WITHDRAWAL_PENALTY, rmd_age
 from .universe import TradeUniverse, build_universe
 
@@ -201,7 +201,10 @@ def withdraw(h: Household, amount: float, net: bool = False, options: Options | 
             plan = plan2
     from .results import assemble
 
-    result = assemble("withdraw", u, s, outcome, plan, None, solver, [])
+    warnings = [w for w in [size_warning(solver, len(u.lots))] if w]
+    if outcome.status == "feasible":
+        warnings.append(time_limit_warning(outcome))
+    result = assemble("withdraw", u, s, outcome, plan, None, solver, warnings)
     gains_tax, income_tax = plan_tax(u, plan, income)
     gross = sum(plan.withdrawals.values())
     if result.taxes and result.costs:
