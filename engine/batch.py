@@ -16,6 +16,7 @@ than the household file; a re-run skips it unless `force`. Households that faile
 """
 from __future__ import annotations
 
+import itertools
 import json
 import logging
 import os
@@ -190,7 +191,7 @@ def run_batch(
                 return f
 
             window = max(1, len(client.scheduler_info().get("workers", {})) or workers) * IN_FLIGHT_PER_WORKER
-            first = [submit(p) for p, _ in zip(pending, range(window))]
+            first = [submit(p) for p in itertools.islice(pending, window)]
             futures = as_completed(first)
             for future in futures:
                 try:
