@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 from pathlib import Path
 
@@ -85,8 +86,8 @@ def _amount(text: str, flag: str = "--amount") -> float:
         value = float(text.replace(",", "").lstrip("$"))
     except ValueError:
         raise InputError(f"{flag}: {text!r} is not a dollar amount; give a number like 50000") from None
-    if value <= 0:
-        raise InputError(f"{flag}: must be more than zero")
+    if not math.isfinite(value) or value <= 0:
+        raise InputError(f"{flag}: {text!r} must be a finite dollar amount above zero")
     return value
 
 

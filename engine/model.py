@@ -71,6 +71,8 @@ def _index(u: TradeUniverse, s: Settings) -> Index:
         l.key: l
         for l in u.sellable
         if s.allow_sells and l.account not in frozen and (s.sell_only is None or l.key in s.sell_only)
+        # A loss washed by a recent purchase may not be realized: the lot is not for sale now.
+        and l.key not in u.loss_blocked
     }
     positions: dict[tuple[str, str], list[tuple[str, str]]] = defaultdict(list)
     for key, l in lots.items():
@@ -82,7 +84,7 @@ def _index(u: TradeUniverse, s: Settings) -> Index:
     buys = [(a, t) for a, t in u.buyable if a not in frozen and affordable[a] >= min(s.min_trade, u.price(t)) - 1e-9]
     loss_groups: dict[str, list[tuple[str, str]]] = defaultdict(list)
     for key, l in lots.items():
-        if l.is_loss and key not in u.loss_blocked:
+        if l.is_loss:
             loss_groups[u.wash_group[l.ticker]].append(key)
     return Index(lots, buys, dict(positions), dict(loss_groups), affordable)
 
@@ -193,6 +195,11 @@ def add_wash_sale(m: pyo.ConcreteModel, u: TradeUniverse, s: Settings, ix: Index
     )
 
 
+def net_loss_floor(u: TradeUniverse) -> float:
+    """Dollars: the most tax a plan's net loss is credited with outside the harvest tool."""
+    return -u.rates.loss_deduction_limit * u.rates.long_term
+
+
 def add_realized_gains(m: pyo.ConcreteModel, u: TradeUniverse, s: Settings, ix: Index) -> None:
     taxable = [k for k, l in ix.lots.items() if l.taxable]
     m.short_term_gain = pyo.Expression(expr=sum(m.sell[k] * ix.lots[k].gain_per_share for k in taxable if ix.lots[k].term == "short"))
@@ -200,13 +207,17 @@ def add_realized_gains(m: pyo.ConcreteModel, u: TradeUniverse, s: Settings, ix: 
     if s.gain_budget is not None:
         m.gain_budget = pyo.Constraint(expr=m.short_term_gain + m.long_term_gain <= s.gain_budget)
     rates = u.rates
-    tax_value = rates.short_term * m.short_term_gain + rates.long_term * m.long_term_gain
+    carried = u.household.tax.loss_carryforward
+    tax_value = rates.short_term * m.short_term_gain + rates.long_term * (m.long_term_gain - carried)
     if s.harvest:
         m.tax_cost = pyo.Expression(expr=tax_value)
     else:
-        # Losses are worth what they offset; without harvesting a net loss earns nothing.
-        m.tax_cost = pyo.Var(domain=pyo.NonNegativeReals)
+        # Losses are worth what they offset, and a net loss only up to this year's deduction limit
+        # (priced at the long-term rate, the least a loss is worth): without harvesting, selling
+        # losses beyond that earns nothing, and among losses that fit, each is still preferred.
+        m.tax_cost = pyo.Var(domain=pyo.Reals)
         m.tax_covers_gains = pyo.Constraint(expr=m.tax_cost >= tax_value)
+        m.tax_above_deduction = pyo.Constraint(expr=m.tax_cost >= net_loss_floor(u))
 
 
 def add_holdings_after(m: pyo.ConcreteModel, u: TradeUniverse, s: Settings, ix: Index) -> None:

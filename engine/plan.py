@@ -13,7 +13,7 @@ import pyomo.environ as pyo
 
 from .household import CASH_CLASS
 from .location import CASH, reachable_mislocation
-from .model import TIE_BREAK_PER_DOLLAR, Index, Settings
+from .model import TIE_BREAK_PER_DOLLAR, Index, Settings, net_loss_floor
 from .tax import TaxEstimate, capital_gains_tax
 from .universe import TradeUniverse
 
@@ -199,8 +199,9 @@ def measure(u: TradeUniverse, values: dict[tuple[str, str], float], cash: dict[s
 def objective_of(u: TradeUniverse, s: Settings, plan: Plan, withdraw_cost: float = 0.0) -> float:
     """The model's objective, in dollars, recomputed for any plan (the household's or the baseline's)."""
     st, lt = realized(u, plan)
-    tax_value = u.rates.short_term * st + u.rates.long_term * lt
-    tax_cost = tax_value if s.harvest else max(0.0, tax_value)
+    carried = u.household.tax.loss_carryforward
+    tax_value = u.rates.short_term * st + u.rates.long_term * (lt - carried)
+    tax_cost = tax_value if s.harvest else max(net_loss_floor(u), tax_value)
     traded = traded_dollars(u, plan)
     values, cash = holdings_after(u, plan, s)
     h = u.household

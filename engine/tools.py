@@ -19,7 +19,10 @@ def contribute(h: Household, amount: float, account: str, options: Options | Non
         return _error("contribute", h, f"account: no account {account!r}; accounts are {', '.join(ids)}")
     if amount <= 0:
         return _error("contribute", h, f"amount: {amount} is not a positive dollar amount")
-    r = run_scenario("contribute", h, options or Options(), deposits={account: amount}, allow_sells=allow_sells)
+    o = options or Options()
+    # New money goes where the advisor sends it; other accounts are left alone unless sells are allowed.
+    others = frozenset(a for a in ids if a != account) if not allow_sells else frozenset(o.exclude_accounts)
+    r = run_scenario("contribute", h, o, deposits={account: amount}, allow_sells=allow_sells, frozen_accounts=others)
     r.extra["contribution"] = {"account": account, "amount": cents(amount)}
     return r
 
@@ -123,17 +126,23 @@ def harvest(h: Household, min_loss: float = 500.0, gains: bool = False, options:
             f"and the rest ({_money(r.taxes.loss_carryforward)}) carries forward to later years."
         )
     if gains:
-        r.extra["gain_harvest"] = gain_harvest(u)
+        sold_at_loss = {u.wash_group[d.ticker] for d in r.do_not_buy}
+        r.extra["gain_harvest"] = gain_harvest(u, frozenset(o.exclude_accounts), sold_at_loss)
     return r
 
 
-def gain_harvest(u) -> dict:
+def gain_harvest(u, excluded: frozenset[str] = frozenset(), sold_at_loss: set[str] | None = None) -> dict:
     """Long-term gains that fit in the 0% bracket: sell and buy back at once to step up basis."""
     status, income = u.household.tax.filing_status, u.household.tax.taxable_income
     zero_top = tax_year(u.household.as_of.year).long_term[status][0]
     headroom = max(0.0, zero_top - income)
     picks, used = [], 0.0
-    lots = sorted((l for l in u.sellable if l.taxable and l.term == "long" and l.gain_per_share > 0), key=lambda l: -l.gain_per_share / l.price)
+    # Buying back a ticker the plan sold at a loss would wash that loss: leave those groups out.
+    skip = sold_at_loss or set()
+    lots = sorted(
+        (l for l in u.sellable if l.taxable and l.term == "long" and l.gain_per_share > 0 and l.account not in excluded and u.wash_group[l.ticker] not in skip),
+        key=lambda l: -l.gain_per_share / l.price,
+    )
     for l in lots:
         if used >= headroom - 0.01:
             break

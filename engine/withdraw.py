@@ -63,19 +63,28 @@ def withdrawal_costs(u: TradeUniverse, income: dict[str, float]) -> dict[str, fl
     return costs
 
 
-def rmd_minimums(u: TradeUniverse) -> dict[str, float]:
+def rmd_minimums(u: TradeUniverse, amount: float) -> dict[str, float]:
+    """Required distributions still owed, taken first; a smaller request is all taken from them."""
     out = {}
     for acct in u.household.accounts:
         if acct.kind == "traditional" and acct.rmd_remaining and acct.birth_year is not None:
             if u.household.as_of.year - acct.birth_year >= rmd_age(acct.birth_year):
                 out[acct.id] = acct.rmd_remaining
+    owed = sum(out.values())
+    if owed > amount:
+        out = {a: v * amount / owed for a, v in out.items()}
     return out
+
+
+def for_sale(u: TradeUniverse) -> list:
+    """Lots a plan may sell now: not restricted, and not a loss a recent purchase would wash."""
+    return [l for l in u.sellable if l.key not in u.loss_blocked]
 
 
 def capacity(u: TradeUniverse, frozen: frozenset[str]) -> dict[str, float]:
     """Gross dollars each account can give: cash above its reserve plus what it may sell."""
     out = {a: u.cash[a] - u.reserve[a] for a in u.accounts if a not in frozen}
-    for lot in u.sellable:
+    for lot in for_sale(u):
         if lot.account in out:
             out[lot.account] += lot.shares * lot.price
     return out
@@ -91,7 +100,7 @@ def plan_tax(u: TradeUniverse, plan: Plan, income: dict[str, float]) -> tuple[fl
 def _sell_for(u: TradeUniverse, plan: Plan, account: str, dollars: float, order: Literal["pro_rata", "taxable_first"]) -> float:
     """Raise `dollars` in one account by its rule; returns what it could not raise."""
     need = max(0.0, dollars - (u.cash[account] - u.reserve[account]))
-    lots = [l for l in u.sellable if l.account == account]
+    lots = [l for l in for_sale(u) if l.account == account]
     fifo = lambda l: (l.acquired.isoformat() if l.acquired else "9999", l.lot_id)
     if order == "pro_rata":
         value = sum(l.shares * l.price for l in lots)
@@ -178,7 +187,7 @@ def withdraw(h: Household, amount: float, net: bool = False, options: Options | 
     frozen = frozenset(o.exclude_accounts)
     s = settings_for(
         u, o, withdraw_amount=amount, withdraw_net=net, withdraw_income_rate=income,
-        withdraw_cost=withdrawal_costs(u, income), withdraw_minimum=rmd_minimums(u),
+        withdraw_cost=withdrawal_costs(u, income), withdraw_minimum=rmd_minimums(u, amount),
     )
     cap = capacity(u, frozen)
     most = sum(max(v, 0.0) for v in cap.values())
@@ -186,24 +195,39 @@ def withdraw(h: Household, amount: float, net: bool = False, options: Options | 
         return _unmet(u, s, h, amount, most, frozen, solver)
     outcome, plan = run_model(u, s, solver, o.time_limit)
     if plan is None:
-        return _unmet(u, s, h, amount, most, frozen, solver, outcome.message)
+        return _unmet(u, s, h, amount, most, frozen, solver, outcome.message, outcome.status)
     if net:
-        # The model nets tax linearly; the reported estimate follows Schedule D. Close the gap.
-        for _ in range(3):
+        # The model prices tax linearly; the reported estimate follows Schedule D. Re-solve with
+        # the gap added until they meet, keeping each plan with the outcome that produced it.
+        asked = s.withdraw_amount or amount
+        for _ in range(8):
             gains_tax, income_tax = plan_tax(u, plan, income)
             gap = amount - (sum(plan.withdrawals.values()) - gains_tax - income_tax)
             if abs(gap) < 0.01:
                 break
-            s.withdraw_amount = (s.withdraw_amount or amount) + gap
-            outcome, plan2 = run_model(u, s, solver, o.time_limit)
+            if asked + gap <= 0:
+                break
+            asked += gap
+            s.withdraw_amount = asked
+            outcome2, plan2 = run_model(u, s, solver, o.time_limit)
             if plan2 is None:
                 break
-            plan = plan2
+            outcome, plan = outcome2, plan2
+        gains_tax, income_tax = plan_tax(u, plan, income)
+        short = amount - (sum(plan.withdrawals.values()) - gains_tax - income_tax)
+        if abs(short) >= 0.01:
+            net_warning = f"the net amount differs from the request by ${short:,.2f}: the tax estimate did not settle"
+        else:
+            net_warning = ""
+    else:
+        net_warning = ""
     from .results import assemble
 
     warnings = [w for w in [size_warning(solver, len(u.lots))] if w]
     if outcome.status == "feasible":
         warnings.append(time_limit_warning(outcome))
+    if net_warning:
+        warnings.append(net_warning)
     result = assemble("withdraw", u, s, outcome, plan, None, solver, warnings)
     gains_tax, income_tax = plan_tax(u, plan, income)
     gross = sum(plan.withdrawals.values())
@@ -230,13 +254,14 @@ def withdraw(h: Household, amount: float, net: bool = False, options: Options | 
     return result
 
 
-def _unmet(u: TradeUniverse, s: Settings, h: Household, amount: float, most: float, frozen: frozenset[str], solver: str, why: str = "") -> Result:
-    restricted = sum(l.shares * l.price for l in u.lots if l not in u.sellable and l.account not in frozen)
+def _unmet(u: TradeUniverse, s: Settings, h: Household, amount: float, most: float, frozen: frozenset[str], solver: str, why: str = "", status: str = "infeasible") -> Result:
+    sale = {l.key for l in for_sale(u)}
+    restricted = sum(l.shares * l.price for l in u.lots if l.key not in sale and l.account not in frozen)
     excluded = sum(l.shares * l.price for l in u.lots if l.account in frozen) + sum(u.cash[a] for a in frozen)
     reserves = sum(u.reserve[a] for a in u.accounts if a not in frozen)
     parts = [f"at most ${most:,.2f} can be raised (gross) from this household"]
     if restricted:
-        parts.append(f"${restricted:,.2f} is restricted from sale")
+        parts.append(f"${restricted:,.2f} is restricted from sale or would wash a recent purchase")
     if excluded:
         parts.append(f"${excluded:,.2f} sits in excluded accounts")
     if reserves:
@@ -244,7 +269,7 @@ def _unmet(u: TradeUniverse, s: Settings, h: Household, amount: float, most: flo
     if why:
         parts.append(why)
     r = _error("withdraw", h, f"cannot raise ${amount:,.2f}: " + "; ".join(parts))
-    r.status = "infeasible"
+    r.status = "error" if status == "error" else "infeasible"
     r.solver = solver
     r.extra["max_raisable"] = cents(most)
     return r

@@ -338,9 +338,6 @@ def test_contribute_buys_the_missing_bonds_in_the_given_account_only(account):
     assert r.after.account_values[account] == pytest.approx(r.before.account_values[account] + 10_000, abs=CENT)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "engine bug: contribute runs the whole model with only sells switched off, so every other account "
-    "spends its idle cash too: $1,000 paid into the IRA also buys $5,000 of bonds (AGG) in the brokerage"))
 def test_contribute_leaves_other_accounts_cash_alone():
     # The brokerage holds $5,000 of idle cash and the household is short of bonds. Paying $1,000
     # into the IRA should invest that $1,000 there and trade nothing in the brokerage.
@@ -495,9 +492,6 @@ def test_gain_harvest_fills_the_zero_percent_bracket_and_no_more(income, headroo
         assert g["lots"] == []
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "engine bug: tools.gain_harvest picks from u.sellable without dropping Options.exclude_accounts: "
-    "with 'trust' excluded it still proposes selling trust/G1 (gain $15,000)"))
 def test_gain_harvest_leaves_excluded_accounts_alone():
     h = household(
         [{"id": "brokerage", "kind": "taxable", "holdings": [lot("G2", "VXUS", 500, 40.0)]},
@@ -509,11 +503,6 @@ def test_gain_harvest_leaves_excluded_accounts_alone():
     assert [p["account"] for p in r.extra["gain_harvest"]["lots"]] == ["brokerage"]
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "engine bug: tools.gain_harvest ignores the harvest plan's own loss sales: it tells the household to "
-    "sell VTI-G and 'buy back at once' VTI while the same result sold VTI-S at a $3,000 loss and lists VTI "
-    "on do_not_buy until 2026-12-24 - the buy-back washes the harvested loss (and the $5,000 gain it "
-    "realizes nets it away on Schedule D)"))
 def test_gain_harvest_does_not_buy_back_what_the_plan_sold_at_a_loss():
     # Single, $30,000 of income: ordinary 12%, long-term 0%. VTI-S is a short-term loss worth 12%;
     # VTI-G a long-term gain that fits the 0% bracket.

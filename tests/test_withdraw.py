@@ -469,20 +469,12 @@ def test_a_loss_lot_alone_is_used_when_it_covers_the_need():
     assert not wrong, wrong
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "engine bug: the RMD lower bound withdraw[ira] >= rmd_remaining ($8,000) contradicts "
-    "sum(withdraw) == $5,000, so a request smaller than the RMD still owed is reported "
-    "'infeasible: cannot raise $5,000.00: at most $80,000.00 can be raised'"))
 def test_a_request_smaller_than_the_required_distribution_is_met_from_it():
     h = household(taxable(lot("Z", 300, 100.0)), traditional(500, birth_year=1950, rmd_remaining=8_000))
     r = solved(withdraw(h, 5_000))
     assert withdrawn(r) == {"ira": 5_000.0}
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "engine bug: max_raisable (withdraw.capacity) counts loss lots that a purchase in the last 30 days "
-    "keeps from being sold (the model bounds them at 0), so asking for max_raisable is 'infeasible' "
-    "with the message 'at most $30,000.00 can be raised' for a $30,000 request"))
 def test_max_raisable_can_be_raised():
     # The IRA bought VTI 14 days ago: brokerage lot L ($10,000 at a loss) cannot be sold at a loss
     # now. Asking too much reports what can be raised; asking exactly that must then work.
@@ -496,11 +488,6 @@ def test_max_raisable_can_be_raised():
     assert r.status == "optimal", r.message
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "engine bug: add_minimum_trade measures a position with its wash-blocked lots (bounded to 0 shares), "
-    "so the 'a position worth less than min_trade may be sold whole' exception does not apply to a $60 "
-    "sellable remainder beside a $72 blocked loss lot: $50 is 'infeasible' ('at most $120.00 can be "
-    "raised'); with min_trade 0 the same request sells G"))
 def test_a_small_remainder_beside_a_washed_loss_lot_can_be_sold():
     # The brokerage's VTI: G (0.6 sh, $60, +$50 a share) and L (0.6 sh, $72 basis, a loss the
     # excluded IRA's purchase 10 days ago washes). G, worth less than the $100 minimum order, is
@@ -567,11 +554,6 @@ def test_net_request_with_a_rebalancing_loss_is_met():
     check_plan_keeps_the_rules(h, r, set(), withdrawn(r))
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "engine bug: withdraw(net=True) stops its correction loop after 3 re-solves without checking the "
-    "last one and without a warning; with a carried-in loss Schedule D's tax (-$900, flat) is not the "
-    "model's 10% a dollar, so $9,000 net comes back as gross $8,097.39, tax -$900, net $8,997.39, "
-    "status 'optimal'"))
 def test_net_request_with_a_carried_in_loss_is_met():
     # Half of every dollar sold is long-term gain; the $10,000 carried-in loss absorbs it, so the
     # estimate stays at the $3,000 cap x 30% = -$900 whatever is sold. By the engine's own
@@ -656,10 +638,6 @@ def test_cli_amount_that_is_not_a_number_exits_2_naming_the_flag():
     assert p.stdout == ""
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "CLI bug: assistant/cli._amount accepts float('nan') (nan <= 0 is False), so '--amount nan' reaches "
-    "the solver and exits 1 with 'cannot raise $nan: ...; highs failed: Constraint amount_raised created "
-    "with an invalid non-finite lower bound (nan)' instead of a bad-input exit 2"))
 def test_cli_amount_nan_is_bad_input():
     p = cli("withdraw", "examples/rivera.json", "--amount", "nan")
     assert p.returncode == 2 and "--amount" in p.stderr
