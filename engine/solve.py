@@ -276,22 +276,24 @@ def _solve_highs(m: pyo.ConcreteModel, time_limit: float, duals: bool = False) -
 _GLPK_PROGRESS = re.compile(r"mip =\s+(\S+)\s+[<>]=\s+(\S+)")
 
 
-def _glpk_log_bound(log: Path) -> float | None:
-    """The best bound from glpsol's last branch-and-bound progress line
-    (`+ 852: mip = 9.32e+02 >= 2.84e+02 69.5% ...`); Pyomo reads no bound from a stopped search."""
+def _glpk_log(log: Path) -> tuple[float | None, bool]:
+    """(best bound, whether the search ended at the gap tolerance) from glpsol's log. The bound is
+    on its last branch-and-bound line (`+ 852: mip = 9.32e+02 >= 2.84e+02 69.5% ...`); Pyomo reads
+    none from a stopped search, and calls a plan that met the gap tolerance merely 'feasible'."""
     try:
         lines = log.read_text(errors="replace").splitlines()
     except OSError:
-        return None
+        return None, False
+    within_gap = any("MIP GAP TOLERANCE REACHED" in line for line in lines)
     for line in reversed(lines):
         found = _GLPK_PROGRESS.search(line)
         if found:
             try:
                 bound = float(found.group(2))
             except ValueError:
-                return None
-            return bound if math.isfinite(bound) else None
-    return None
+                return None, within_gap
+            return (bound if math.isfinite(bound) else None), within_gap
+    return None, within_gap
 
 
 def _solve_glpk(m: pyo.ConcreteModel, time_limit: float, duals: bool = False) -> SolveOutcome:
@@ -306,7 +308,7 @@ def _solve_glpk(m: pyo.ConcreteModel, time_limit: float, duals: bool = False) ->
     with phase("solve"), tempfile.TemporaryDirectory(prefix="householder-glpk-") as folder:
         log = Path(folder) / "glpsol.log"
         result = solver.solve(m, load_solutions=False, logfile=str(log))
-        log_bound = _glpk_log_bound(log)
+        log_bound, within_gap = _glpk_log(log)
     seconds = time.perf_counter() - start
     tc = result.solver.termination_condition
     if tc in (TerminationCondition.infeasible, TerminationCondition.infeasibleOrUnbounded):
@@ -318,7 +320,7 @@ def _solve_glpk(m: pyo.ConcreteModel, time_limit: float, duals: bool = False) ->
     obj = pyo.value(next(m.component_objects(pyo.Objective, active=True)))
     bound = result.problem.lower_bound
     bound = float(bound) if bound is not None and abs(float(bound)) != float("inf") else log_bound
-    if tc == TerminationCondition.optimal and result.solver.status == SolverStatus.ok:
+    if (tc == TerminationCondition.optimal or within_gap) and result.solver.status == SolverStatus.ok:
         y = {c.name: m.dual.get(c, 0.0) for c in m.component_data_objects(pyo.Constraint, active=True)} if duals else None
         return SolveOutcome("optimal", "glpk", obj, bound, 0.0, seconds, "", y)
     return SolveOutcome("feasible", "glpk", obj, bound, _gap(obj, bound), seconds, f"stopped early ({tc}); best plan found is returned")
