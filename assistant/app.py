@@ -53,7 +53,10 @@ ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"
 AUDIENCES = {"Advisor": "advisor", "Client draft (letter)": "client", "Support (why this plan)": "support"}
 STARTERS = ["Raise $50k tax-efficiently", "Rebalance the household", "Any tax-loss harvesting?", "How well are the assets located?"]
+TARGET_COLOR, BEFORE_COLOR, AFTER_COLOR = "#9aa5b1", "#e8833a", "#2f7ed8"
 TRADES_HEADER = "| account | action | ticker | shares | amount | lot | gain | term |"
+# A browser renders a few thousand table rows in minutes; the order file holds every trade.
+TRADES_SHOWN = 60
 PBKDF2_ITERATIONS = 200_000
 
 # Pyomo's solver plumbing (temporary files, plugin registry) is process-global, so sessions
@@ -197,14 +200,35 @@ def savings_headline(r: Result) -> str:
     return ""
 
 
+def _more_trades(hidden: int) -> str:
+    return f"_…and {hidden} more trades: every trade is in the order file (CSV) below._"
+
+
 def trades_table(r: Result) -> str:
     if not r.trades:
         return "No trades."
     rows = [TRADES_HEADER, "|---|---|---|---:|---:|---|---:|---|"]
-    for t in r.trades:
+    for t in r.trades[:TRADES_SHOWN]:
         gain = money(t.realized_gain) if t.realized_gain is not None else ""
         rows.append(f"| {t.account} | {t.action} | {t.ticker} | {t.shares:g} | {money(t.amount)} | {t.lot_id or ''} | {gain} | {t.term or ''} |")
+    if len(r.trades) > TRADES_SHOWN:
+        rows += ["", _more_trades(len(r.trades) - TRADES_SHOWN)]
     return "\n".join(rows)
+
+
+def clip_trades(text: str) -> str:
+    """The explanation with its trades table cut to TRADES_SHOWN rows for the screen."""
+    lines = text.split("\n")
+    if TRADES_HEADER not in lines:
+        return text
+    first = lines.index(TRADES_HEADER) + 2  # past the header and its |---| rule
+    last = first
+    while last < len(lines) and lines[last].startswith("|"):
+        last += 1
+    hidden = last - first - TRADES_SHOWN
+    if hidden <= 0:
+        return text
+    return "\n".join(lines[: first + TRADES_SHOWN] + ["", _more_trades(hidden)] + lines[last:])
 
 
 def allocation_chart(r: Result, targets: dict[str, float]) -> go.Figure | None:
@@ -212,10 +236,10 @@ def allocation_chart(r: Result, targets: dict[str, float]) -> go.Figure | None:
         return None
     classes = list(targets) + [c for c in r.before.allocation if c not in targets]
     fig = go.Figure()
-    fig.add_bar(name="Target", x=classes, y=[targets.get(c, 0.0) for c in classes], marker_color="#9aa5b1")
-    fig.add_bar(name="Before", x=classes, y=[r.before.allocation.get(c, 0.0) for c in classes], marker_color="#e8833a")
+    fig.add_bar(name="Target", x=classes, y=[targets.get(c, 0.0) for c in classes], marker_color=TARGET_COLOR)
+    fig.add_bar(name="Before", x=classes, y=[r.before.allocation.get(c, 0.0) for c in classes], marker_color=BEFORE_COLOR)
     if r.after:
-        fig.add_bar(name="After", x=classes, y=[r.after.allocation.get(c, 0.0) for c in classes], marker_color="#2f7ed8")
+        fig.add_bar(name="After", x=classes, y=[r.after.allocation.get(c, 0.0) for c in classes], marker_color=AFTER_COLOR)
     fig.update_layout(title="Allocation: target, before, after", barmode="group", yaxis_tickformat=".0%", height=340,
                       margin=dict(l=40, r=20, t=50, b=40), legend=dict(orientation="h", y=-0.15))
     return fig
@@ -233,7 +257,7 @@ def location_chart(r: Result) -> go.Figure | None:
         labels.append("This plan")
         scores.append(r.after.location_score)
         drags.append(r.after.annual_tax_drag)
-    colors = ["#e8833a", "#9aa5b1", "#2f7ed8"][: len(labels)] if len(labels) == 3 else ["#e8833a", "#2f7ed8"][: len(labels)]
+    colors = [{"Now": BEFORE_COLOR, "Account by account": TARGET_COLOR}.get(label, AFTER_COLOR) for label in labels]
     fig = make_subplots(rows=1, cols=2, subplot_titles=("Location score (100 = best reachable)", "Annual tax drag ($)"))
     fig.add_bar(x=labels, y=scores, marker_color=colors, text=[f"{s:.1f}" for s in scores], textposition="auto", showlegend=False, row=1, col=1)
     fig.add_bar(x=labels, y=drags, marker_color=colors, text=[money(d) for d in drags], textposition="auto", showlegend=False, row=1, col=2)
@@ -280,7 +304,7 @@ async def send_answer(answer: Answer) -> None:
         await cl.Message(content="\n\n".join(n for n in notes if n), elements=_elements(book, answer)).send()
         return
     parts = [headline] if headline else []
-    parts.append(answer.explanation)
+    parts.append(clip_trades(answer.explanation))
     if not has_table and r.trades:
         parts.append(trades_table(r))
     await cl.Message(content="\n\n".join(parts), elements=_elements(book, answer)).send()
@@ -439,7 +463,7 @@ async def on_message(message: cl.Message) -> None:
     assistant: Assistant = cl.user_session.get("assistant")
     audience = (cl.user_session.get("settings") or {}).get("audience") or assistant.context.audience
     started = time.perf_counter()
-    async with cl.Step(name="Solving…", type="tool", default_open=True) as step:
+    async with cl.Step(name="the engine", type="tool", default_open=True) as step:
         step.input = question
         ticker = asyncio.create_task(_tick(step, started))
         try:
@@ -462,7 +486,6 @@ async def on_message(message: cl.Message) -> None:
     if answer.tool is None:
         await step.remove()  # no tool ran (a question back, or a refusal): nothing to show as a call
     await send_answer(answer)
-    said = answer.arguments.get("audience")
-    if said and said != audience and said in AUDIENCES.values():
-        assistant.context.audience = said
-        await send_settings()  # the question named another audience; the settings follow it
+    shown = cl.user_session.get("settings") or {}
+    if (assistant.context.household, assistant.context.audience) != (shown.get("household"), shown.get("audience")):
+        await send_settings()  # the question named another household or reader; the panel follows the conversation

@@ -120,6 +120,12 @@ def _page(browser: Browser) -> Page:
     return context.new_page()
 
 
+def _ready(page: Page) -> None:
+    """The session has started once the app's chat settings (sent from on_chat_start) show."""
+    expect(page.get_by_text("Raise $50k tax-efficiently", exact=True)).to_be_visible()
+    expect(page.locator("#chat-settings-open-modal")).to_be_visible()
+
+
 def _shot(page: Page, name: str) -> None:
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"))
 
@@ -130,6 +136,7 @@ def _assistant_messages(page: Page):
 
 def _choose(page: Page, setting: str, option: str) -> None:
     """Pick an option in the chat settings panel and confirm it."""
+    _idle(page)
     page.locator("#chat-settings-open-modal").click()
     page.locator(f"#{setting}").click()
     page.get_by_role("option", name=option, exact=True).click()
@@ -137,8 +144,10 @@ def _choose(page: Page, setting: str, option: str) -> None:
     expect(page.get_by_role("dialog")).to_have_count(0)
 
 
-def _settings_options(page: Page, setting: str) -> list[str]:
+def _setting(page: Page, setting: str) -> tuple[str, list[str]]:
+    """(the value shown, every option) of a select in the chat settings panel, left unchanged."""
     page.locator("#chat-settings-open-modal").click()
+    shown = page.locator(f"#{setting}").inner_text().strip()
     page.locator(f"#{setting}").click()
     options = page.get_by_role("option")
     expect(options.first).to_be_visible()
@@ -146,10 +155,17 @@ def _settings_options(page: Page, setting: str) -> list[str]:
     page.keyboard.press("Escape")
     page.keyboard.press("Escape")
     expect(page.get_by_role("dialog")).to_have_count(0)
-    return names
+    return shown, names
+
+
+def _idle(page: Page) -> None:
+    """No task running: Chainlit shows its stop button instead of the send button until the last answer is complete."""
+    expect(page.locator("#stop-button")).to_have_count(0)
+    expect(page.locator("#chat-submit")).to_be_visible()
 
 
 def _send(page: Page, text: str) -> None:
+    _idle(page)
     box = page.locator("#chat-input")
     box.click()
     box.fill(text)
@@ -265,13 +281,15 @@ def test_advisor_asks_downloads_switches_audience_and_uploads(browser, open_serv
         files=[{"name": "broken.json", "mimeType": "application/json", "buffer": json.dumps(broken).encode()}]
     )
     expect(page.get_by_text("broken.json")).to_be_visible()
+    _idle(page)
     page.locator("#chat-submit").click()
     error = _answer_after(page, shown, "not a valid household; nothing was changed")
     expect(error).to_contain_text("cost_basis")
     expect(error).to_contain_text("targets")
     error.scroll_into_view_if_needed()
     _shot(page, "06-invalid-upload")
-    assert "Broken household" not in _settings_options(page, "household")
+    shown_household, households = _setting(page, "household")
+    assert shown_household == "Rivera household" and "Broken household" not in households
     shown = _assistant_messages(page).count()
     _send(page, "Rebalance the household")
     _answer_after(page, shown, "Rebalance for Rivera household")
@@ -283,6 +301,8 @@ def test_advisor_asks_downloads_switches_audience_and_uploads(browser, open_serv
     _send(page, "Any tax-loss harvesting?")
     _answer_after(page, shown, "Loaded Patel household")
     _answer_after(page, shown + 1, "Tax-loss harvesting for Patel household")
+    expect(page.locator("#chat-settings-open-modal")).to_be_visible()
+    assert _setting(page, "household")[0] == "Patel household"
     page.context.close()
 
 
@@ -293,12 +313,6 @@ def _log_in(page: Page, server: Server, username: str, password: str) -> None:
     page.get_by_role("button", name="Sign In").click()
 
 
-def _ready(page: Page) -> None:
-    """The session has started once the app's chat settings (sent from on_chat_start) show."""
-    expect(page.get_by_text("Raise $50k tax-efficiently", exact=True)).to_be_visible()
-    expect(page.locator("#chat-settings-open-modal")).to_be_visible()
-
-
 def test_an_advisor_cannot_open_another_advisors_household(browser, login_server):
     page = _page(browser)
     _log_in(page, login_server, "avery", "wrong password")
@@ -307,7 +321,7 @@ def test_an_advisor_cannot_open_another_advisors_household(browser, login_server
 
     _log_in(page, login_server, "avery", "avery-demo")
     _ready(page)
-    assert sorted(_settings_options(page, "household")) == ["Ellis household", "Rivera household"]
+    assert sorted(_setting(page, "household")[1]) == ["Ellis household", "Rivera household"]
     _send(page, "Rebalance the Okafor-Lindqvist household")
     refusal = _answer_after(page, 0, "I don't have a household called")
     expect(refusal).not_to_contain_text("Okafor-Lindqvist household")
