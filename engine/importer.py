@@ -20,10 +20,7 @@ from __future__ import annotations
 import csv
 import json
 import math
-import os
 import re
-import secrets
-import stat
 from datetime import date
 from pathlib import Path
 from typing import get_args
@@ -371,22 +368,6 @@ def import_positions(positions_csv: str | Path, targets_json: str | Path) -> Hou
 def write_household(h: Household, path: str | Path) -> None:
     """Write `h` as household JSON, atomically: readers see the old file or the new one,
     never half of either."""
-    target = Path(path)
-    text = json.dumps(h.model_dump(mode="json", by_alias=True, exclude_none=True), indent=2) + "\n"
-    # The temporary file sits beside the target, so os.replace is a rename on one filesystem.
-    temp = target.with_name(f".{target.name}.{secrets.token_hex(4)}.tmp")
-    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        try:
-            # A rewrite keeps the old file's permissions; a new file gets the umask's.
-            os.chmod(temp, stat.S_IMODE(target.stat().st_mode))
-        except FileNotFoundError:
-            pass
-        os.replace(temp, target)
-    except BaseException:
-        temp.unlink(missing_ok=True)
-        raise
+    from .report import write_atomically
+
+    write_atomically(path, json.dumps(h.model_dump(mode="json", by_alias=True, exclude_none=True), indent=2) + "\n")

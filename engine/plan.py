@@ -87,13 +87,24 @@ def _trim_overspending(u: TradeUniverse, plan: Plan, s: Settings) -> None:
 
 # ---- measures of a plan ----------------------------------------------------------------
 
-def realized(u: TradeUniverse, plan: Plan) -> tuple[float, float]:
-    """(short-term, long-term) dollars of gain realized by the plan's taxable sells."""
+def washed_by_own_buys(u: TradeUniverse, plan: Plan) -> set[tuple[str, str]]:
+    """Loss sells whose ticker (or one identical to it) the same plan buys in any account: the
+    wash-sale rule disallows those losses. The household model never makes them; the
+    account-by-account baseline, blind to the other accounts, can."""
+    bought = {u.wash_group[t] for (_, t) in plan.buys}
     lots = {l.key: l for l in u.lots}
+    return {k for k in plan.sells if lots[k].is_loss and u.wash_group[lots[k].ticker] in bought}
+
+
+def realized(u: TradeUniverse, plan: Plan) -> tuple[float, float]:
+    """(short-term, long-term) dollars of gain realized by the plan's taxable sells; a loss the
+    plan itself washes counts for nothing."""
+    lots = {l.key: l for l in u.lots}
+    washed = washed_by_own_buys(u, plan)
     st = lt = 0.0
     for key, shares in plan.sells.items():
         lot = lots[key]
-        if lot.taxable:
+        if lot.taxable and key not in washed:
             g = shares * lot.gain_per_share
             if lot.term == "short":
                 st += g
@@ -103,8 +114,13 @@ def realized(u: TradeUniverse, plan: Plan) -> tuple[float, float]:
 
 
 def taxes(u: TradeUniverse, plan: Plan) -> TaxEstimate:
+    """The tax the plan causes: this year's capital-gains tax with the plan minus without it, so a
+    carried-in loss's deduction, which the household gets anyway, is not credited to the plan."""
     st, lt = realized(u, plan)
-    return capital_gains_tax(st, lt, u.rates, u.household.tax.loss_carryforward)
+    carried = u.household.tax.loss_carryforward
+    with_plan = capital_gains_tax(st, lt, u.rates, carried)
+    without = capital_gains_tax(0.0, 0.0, u.rates, carried)
+    return TaxEstimate(st, lt, with_plan.estimated_tax - without.estimated_tax, with_plan.loss_carryforward)
 
 
 def traded_dollars(u: TradeUniverse, plan: Plan) -> dict[str, float]:

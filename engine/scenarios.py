@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from . import timing
 from .household import Household
 from .model import Settings, build_model
-from .plan import Plan, read_plan
+from .plan import Plan, objective_of, read_plan
 from .results import Result, assemble
 from .solve import SolveOutcome, SolverName, SolverUnavailable, pick_solver, size_warning, solve
 from .universe import TradeUniverse, build_universe
@@ -59,6 +59,15 @@ def run_model(u: TradeUniverse, s: Settings, solver: str, time_limit: float) -> 
     m, ix = build_model(u, s)
     outcome = solve(m, solver, time_limit)  # type: ignore[arg-type]
     timing.solved(m, outcome)
+    if outcome.status == "error" and "time limit" in outcome.message and s.withdraw_amount is None:
+        # Without a withdrawal, trading nothing always meets every hard constraint: when the
+        # solver runs out of time before its first plan, that is the best plan known.
+        nothing = Plan(deposits={a: d for a, d in s.deposits.items() if d and a in u.cash})
+        cost = objective_of(u, s, nothing)
+        gap = abs(cost - outcome.bound) / max(1.0, abs(cost)) if outcome.bound is not None else None
+        idle = SolveOutcome("feasible", outcome.solver, cost, outcome.bound, gap, outcome.seconds,
+                            f"{outcome.message}; the plan is to trade nothing until a longer solve finds better")
+        return idle, nothing
     with timing.phase("read"):
         return outcome, (read_plan(m, ix, u, s) if outcome.has_plan else None)
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import importlib.util
 import math
+import os
 import re
 import shutil
 import tempfile
@@ -164,14 +165,22 @@ def linear_form(m: pyo.ConcreteModel) -> _Matrix:
                    objective.sense == pyo.maximize, row_lower, row_upper, starts, index, value)
 
 
+def _threads_from_env() -> int | None:
+    text = os.environ.get("HOUSEHOLDER_HIGHS_THREADS", "1").strip()
+    return int(text) if text.isdigit() and int(text) > 0 else None
+
+
 _banner_shown = False
-_highs_threads: int | None = None  # None: HiGHS decides (all cores)
+# One thread per solve unless HOUSEHOLDER_HIGHS_THREADS says otherwise (0: HiGHS decides). On this
+# 2-core machine, shared with other work, HiGHS's second thread made its MIP about twice as slow
+# (M 0.8 s -> 0.4 s, L 6 s -> 3.7 s with one); the chat app and batch run solves side by side anyway.
+_highs_threads: int | None = _threads_from_env()
 
 
 def set_highs_threads(n: int | None) -> None:
-    """Cap HiGHS's threads in this process (batch workers run one household per core)."""
+    """HiGHS threads per solve in this process; None lets HiGHS use every core."""
     global _highs_threads
-    if n != _highs_threads and highs_available():
+    if n != _highs_threads and _banner_shown:
         import highspy
 
         # HiGHS keeps one thread pool per process, sized by the first solve; start a new one.
@@ -181,8 +190,6 @@ def set_highs_threads(n: int | None) -> None:
 
 def new_highs():
     """A silent HiGHS instance (the first one a process makes prints a banner on stdout)."""
-    import os
-
     import highspy
 
     global _banner_shown
@@ -200,6 +207,8 @@ def new_highs():
         finally:
             os.dup2(saved, 1)
             os.close(saved)
+        # Size the process's thread pool for our setting, whoever ran HiGHS here before.
+        highspy.Highs.resetGlobalScheduler(True)
         _banner_shown = True
     h.setOptionValue("output_flag", False)
     if _highs_threads is not None:
@@ -269,7 +278,8 @@ def _solve_highs(m: pyo.ConcreteModel, time_limit: float, duals: bool = False) -
         y = {c.name: d for c, d in zip(a.constraints, solution.row_dual)} if duals and solution.dual_valid else None
         return SolveOutcome("optimal" if optimal else "feasible", "highs", obj, bound, 0.0 if optimal else _gap(obj, bound), seconds, msg, y)
     if status == S.kTimeLimit:
-        return SolveOutcome("error", "highs", None, None, None, seconds, f"no plan found within the {time_limit:g} s time limit; raise --time-limit")
+        bound = info.mip_dual_bound if info.mip_node_count != -1 and abs(info.mip_dual_bound) < float("inf") else None
+        return SolveOutcome("error", "highs", None, bound, None, seconds, f"no plan found within the {time_limit:g} s time limit; raise --time-limit")
     return SolveOutcome("error", "highs", None, None, None, seconds, f"HiGHS ended with {status.name.removeprefix('k')}")
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections import defaultdict
 
 from .household import Household
-from .location import CASH
 from .results import Result, cents
 from .scenarios import Options, _error, run_scenario
 from .taxdata import tax_year

@@ -16,7 +16,7 @@ from typing import Literal
 from .household import CASH_CLASS, Household
 from .location import horizon_tax_cost
 from .model import Settings
-from .plan import Plan, holdings_after, read_plan, taxes
+from .plan import Plan, holdings_after, taxes
 from .results import Result, cents, trades_of
 from .scenarios import Options, _error, check_accounts, run_model, settings_for, time_limit_warning
 from .solve import SolverUnavailable, pick_solver, size_warning

@@ -12,7 +12,7 @@ from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
 from langchain_core.messages import AIMessage
 
 from assistant.answer import Assistant
-from assistant.explain import grounded
+from assistant.explain import grounded, money
 from engine import DISCLAIMER, Options, load_household, withdraw
 from tools import HouseholdBook
 
@@ -203,7 +203,7 @@ def test_client_and_support_audiences(book):
     assert "Leaving alex-ira untouched would cost" in why.explanation
     # The alternative's figures come from re-solving with the IRA excluded.
     alt = withdraw(load_household(RIVERA), 50_000, options=Options(exclude_accounts=["alex-ira"]))
-    assert f"${alt.extra['withdrawal']['estimated_tax']:,.2f}" in why.explanation
+    assert money(alt.extra["withdrawal"]["estimated_tax"]) in why.explanation
 
 
 def test_household_text_is_data_not_instructions(tmp_path):
