@@ -187,7 +187,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if args.users:
         env["HOUSEHOLDER_USERS"] = str(Path(args.users).resolve())
     if env.get("HOUSEHOLDER_USERS") and not env.get("CHAINLIT_AUTH_SECRET"):
-        raise InputError("login needs CHAINLIT_AUTH_SECRET set to a long random string (`chainlit create-secret` makes one)")
+        raise InputError("login needs CHAINLIT_AUTH_SECRET set to a long random string (any long random string)")
     # chainlit.md (the welcome page) is read from the working directory.
     os.chdir(root)
     command = [sys.executable, "-m", "chainlit", "run", str(root / "assistant" / "app.py"), "--headless", "--host", args.host, "--port", str(args.port)]
