@@ -316,7 +316,8 @@ def _log_in(page: Page, server: Server, username: str, password: str) -> None:
 def test_an_advisor_cannot_open_another_advisors_household(browser, login_server):
     page = _page(browser)
     _log_in(page, login_server, "avery", "wrong password")
-    expect(page.locator("#email")).to_be_visible()  # still on the login form
+    expect(page.get_by_text("Unable to sign in")).to_be_visible()
+    expect(page.locator("#email")).to_be_visible()
     _shot(page, "07-login-refused")
 
     _log_in(page, login_server, "avery", "avery-demo")
