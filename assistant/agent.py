@@ -36,7 +36,10 @@ def _for_model(outcome: ToolOutcome) -> str:
         data["baseline"].pop("trades", None)
     for b in (data.get("extra", {}).get("baselines") or {}).values():
         b.pop("trades", None)
-    return json.dumps({"tool": outcome.tool, "arguments": outcome.arguments, "result": data})
+    out = {"tool": outcome.tool, "arguments": outcome.arguments, "result": data}
+    if outcome.comparison is not None:
+        out["comparison"] = outcome.comparison.model_dump()
+    return json.dumps(out)
 
 
 def make_tools(assistant: "Assistant", calls: list[ToolOutcome]) -> list[StructuredTool]:
@@ -79,8 +82,8 @@ def ask_model(assistant: "Assistant", question: str) -> "Answer":
             reply = "Could you say which household and what you'd like me to run? For example: \"Raise $50k tax-efficiently\"."
         return Answer(None, {}, None, reply or "Could you rephrase that?", kind="clarify")
     outcome = done[-1]
-    explanation, bad = templated_fallback(text, outcome, assistant.book)
+    explanation, bad = templated_fallback(text, outcome, assistant.book, outcome.comparison)
     assistant.context.household = outcome.arguments.get("household")
     assistant.context.last = Call(outcome.tool, dict(outcome.arguments))
     assistant.last_outcome = outcome
-    return Answer(outcome.tool, outcome.arguments, outcome.result, explanation, grounding=bad)
+    return Answer(outcome.tool, outcome.arguments, outcome.result, explanation, comparison=outcome.comparison, grounding=bad)

@@ -73,8 +73,8 @@ class Assistant:
         outcome = call_tool(self.book, call.tool, call.arguments, self.solver)
         if outcome.error:
             return Answer(None, outcome.arguments, None, outcome.error, kind="clarify")
-        comparison = None
-        if self.last_outcome is not None and self.last_outcome.arguments.get("household") == outcome.arguments.get("household") and self.last_outcome.tool == outcome.tool and self.last_outcome.arguments != outcome.arguments:
+        comparison = outcome.comparison
+        if comparison is None and self.last_outcome is not None and self.last_outcome.arguments.get("household") == outcome.arguments.get("household") and self.last_outcome.tool == outcome.tool and self.last_outcome.arguments != outcome.arguments:
             comparison = compare_outcomes(self.last_outcome, outcome)
         audience = outcome.arguments.get("audience", "advisor")
         alternative = self._alternative(call, outcome) if audience == "support" else None

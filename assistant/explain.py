@@ -39,9 +39,17 @@ def _title(tool: str, arguments: dict) -> str:
         return f"Raise {money(arguments.get('amount'))}{' after tax' if arguments.get('net') else ''} for {arguments.get('household')}"
     if tool == "contribute":
         return f"Invest {money(arguments.get('amount'))} in {arguments.get('account')} for {arguments.get('household')}"
+    if tool == "compare":
+        return f"What if — {arguments.get('tool')} with {_changes(arguments)} — for {arguments.get('household')}"
     return {
         "rebalance": "Rebalance", "harvest": "Tax-loss harvesting", "locate": "Asset location", "household_summary": "Summary",
     }.get(tool, tool) + f" for {arguments.get('household')}"
+
+
+def _changes(arguments: dict) -> str:
+    before, after = arguments.get("before", {}), arguments.get("after", {})
+    changed = [f"{k} {before.get(k)!r} → {after.get(k)!r}" for k in after if after.get(k) != before.get(k) and k not in ("household", "audience")]
+    return ", ".join(changed) or "no change"
 
 
 def _trades(r: Result) -> str:

@@ -220,3 +220,18 @@ def test_household_text_is_data_not_instructions(tmp_path):
     assert answer.result.extra["withdrawal"] == clean.result.extra["withdrawal"]
     # Trades are listed by account id, and one id changed: compare them as sets.
     assert sorted((t.ticker, t.action, t.amount) for t in answer.result.trades) == sorted((t.ticker, t.action, t.amount) for t in clean.result.trades)
+
+
+def test_compare_tool_reports_the_engines_difference(book):
+    model = scripted(
+        tool_call("compare", {"household": "Rivera household", "tool": "withdraw", "before": {"amount": 50000}, "after": {"amount": 50000, "exclude_accounts": ["sam-roth"]}}),
+        AIMessage(content=""),
+    )
+    answer = Assistant(book, model=model).ask("what if we keep the Roth untouched?")
+    assert answer.tool == "compare" and answer.comparison is not None
+    h = load_household(RIVERA)
+    before = withdraw(h, 50_000)
+    after = withdraw(h, 50_000, options=Options(exclude_accounts=["sam-roth"]))
+    assert answer.comparison.withdrawal_tax == pytest.approx(after.extra["withdrawal"]["estimated_tax"] - before.extra["withdrawal"]["estimated_tax"], abs=0.011)
+    assert not [t for t in answer.result.trades if t.account == "sam-roth"]
+    assert "Compared with the previous plan" in answer.explanation

@@ -62,6 +62,14 @@ class SummaryArgs(_Args):
     """What the household holds now: accounts, allocation against target, drift, location."""
 
 
+class CompareArgs(_Args):
+    """What if: run one tool twice, as before and with the change, and compare the two plans."""
+
+    tool: Literal["rebalance", "withdraw", "harvest", "locate", "contribute"] = Field(description="the tool both plans use")
+    before: dict = Field(default_factory=dict, description="that tool's arguments for the plan to compare against")
+    after: dict = Field(default_factory=dict, description="that tool's arguments with the what-if change")
+
+
 ARGS: dict[str, type[_Args]] = {
     "rebalance": RebalanceArgs,
     "withdraw": WithdrawArgs,
@@ -69,6 +77,7 @@ ARGS: dict[str, type[_Args]] = {
     "locate": LocateArgs,
     "contribute": ContributeArgs,
     "household_summary": SummaryArgs,
+    "compare": CompareArgs,
 }
 
 
@@ -98,6 +107,8 @@ def call_tool(book: HouseholdBook, tool: str, arguments: dict, solver: str = "au
     h, why = book.find(args.household)
     if h is None:
         return ToolOutcome(tool=tool, arguments=arguments, error=why)
+    if isinstance(args, CompareArgs):
+        return _compare(book, args, h.name, solver)
     clean = args.model_dump(exclude_defaults=False)
     clean["household"] = h.name
     excluded = getattr(args, "exclude_accounts", [])
@@ -123,6 +134,16 @@ def call_tool(book: HouseholdBook, tool: str, arguments: dict, solver: str = "au
     else:
         result = summarize(h)
     return ToolOutcome(tool=tool, arguments=clean, result=result)
+
+
+def _compare(book: HouseholdBook, args: CompareArgs, household: str, solver: str) -> ToolOutcome:
+    """Both plans come from the engine, and so does their difference."""
+    runs = [call_tool(book, args.tool, {**side, "household": household, "audience": args.audience}, solver) for side in (args.before, args.after)]
+    clean = {"household": household, "audience": args.audience, "tool": args.tool, "before": runs[0].arguments, "after": runs[1].arguments}
+    failed = next((r.error for r in runs if r.error), None)
+    if failed:
+        return ToolOutcome(tool="compare", arguments=clean, error=failed)
+    return ToolOutcome(tool="compare", arguments=clean, result=runs[1].result, comparison=compare_outcomes(runs[0], runs[1]))
 
 
 def compare_outcomes(previous: ToolOutcome, current: ToolOutcome) -> Comparison | None:
