@@ -245,17 +245,62 @@ _HIGHS_STOPS = {"kTimeLimit": "maxTimeLimit", "kIterationLimit": "iterationLimit
                 "kObjectiveBound": "objectiveLimit", "kObjectiveTarget": "objectiveLimit", "kInterrupt": "interrupted"}
 
 
+# A model with this many yes/no variables gets a first plan before the full search. The LP
+# relaxation says which orders are worth placing at all; the MILP restricted to those is small and
+# quick, and its plan lets the full search prune from the start. Same optimum, less time: on the
+# generated households (bench/generate.py, seeds 0-4 at L, 0-1 at XL) the solve took 15-55% less
+# CPU in every case, 30% less in total at L and 26% at XL. Smaller models (S, most M, the tests')
+# solve as before.
+WARM_START_MIN_INTEGERS = 500
+START_SHARE = 0.25  # of the time limit, at most, for finding the first plan
+START_GAP = 1e-3  # the first plan need only be good (0.1%)
+
+
+def _first_plan(a: "_Matrix", seconds: float) -> list[float] | None:
+    """A good feasible plan, or None: the MILP with every order the LP relaxation leaves at
+    zero switched off (the direction-fixing fast path of STACK-NOTES)."""
+    import highspy
+    import numpy as np
+
+    ints = np.array([j for j, i in enumerate(a.integer) if i], dtype=np.int32)
+    lp = new_highs()
+    pass_matrix(lp, a)
+    lp.changeColsIntegrality(len(ints), ints, np.full(len(ints), highspy.HighsVarType.kContinuous))
+    lp.setOptionValue("time_limit", max(0.01, seconds))
+    lp.run()
+    if lp.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+        return None
+    relaxed = np.asarray(lp.getSolution().col_value)[ints]
+    upper = np.asarray(a.col_upper, dtype=np.double)[ints]
+    upper[relaxed < 1e-9] = 0.0
+    restricted = new_highs()
+    pass_matrix(restricted, a)
+    restricted.changeColsBounds(len(ints), ints, np.asarray(a.col_lower, dtype=np.double)[ints], upper)
+    restricted.setOptionValue("time_limit", max(0.01, seconds - lp.getRunTime()))
+    restricted.setOptionValue("mip_rel_gap", START_GAP)
+    restricted.run()
+    if restricted.getInfo().primal_solution_status != 2:
+        return None
+    return list(restricted.getSolution().col_value)
+
+
 def _solve_highs(m: pyo.ConcreteModel, time_limit: float, duals: bool = False) -> SolveOutcome:
     """HiGHS through highspy, fed the model's rows directly rather than through Pyomo's
     persistent interface, whose expression walk cost more than the solve at 2,000+ lots."""
     import highspy
+    import numpy as np
 
     start = time.perf_counter()
     with phase("translate"), PauseGC():
         a = linear_form(m)
         h = new_highs()
         pass_matrix(h, a)
-    h.setOptionValue("time_limit", float(time_limit))
+    if sum(a.integer) >= WARM_START_MIN_INTEGERS:
+        with phase("solve"):
+            first = _first_plan(a, START_SHARE * time_limit)
+        if first is not None:
+            h.setSolution(len(first), np.arange(len(first), dtype=np.int32), np.asarray(first, dtype=np.double))
+    h.setOptionValue("time_limit", max(0.01, float(time_limit) - (time.perf_counter() - start)))
     h.setOptionValue("mip_rel_gap", MIP_GAP)
     h.setOptionValue("mip_abs_gap", MIP_ABS_GAP)
     with phase("solve"):
