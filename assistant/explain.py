@@ -12,6 +12,8 @@ from pathlib import Path
 
 from engine import DISCLAIMER, Result
 from engine.compare import Comparison
+from engine.report import money as report_money
+from engine.report import percent as pct
 
 PROMPTS = Path(__file__).resolve().parents[1] / "prompts"
 KIND_WORDS = {"taxable": "taxable account", "traditional": "traditional IRA/401(k)", "roth": "Roth", "hsa": "HSA"}
@@ -25,13 +27,8 @@ def template(name: str) -> str:
 
 
 def money(x: float | None) -> str:
-    if x is None:
-        return "n/a"
-    return f"-${abs(x):,.2f}" if x < 0 else f"${x:,.2f}"
-
-
-def pct(x: float) -> str:
-    return f"{100 * x:.1f}%"
+    """Dollars as the reports show them; a figure the result lacks reads n/a."""
+    return "n/a" if x is None else report_money(x)
 
 
 def _title(tool: str, arguments: dict) -> str:
