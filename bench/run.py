@@ -58,22 +58,37 @@ def floor_seconds(model, solver: str, time_limit: float, folder: Path) -> dict:
     """The solver alone on the exported model: HiGHS reading an MPS file, or glpsol on an LP file."""
     if solver == "highs":
         import highspy
+        import numpy as np
+
+        from engine import solve
 
         path = folder / "model.mps"
         model.write(str(path), io_options={"symbolic_solver_labels": False})
-        h = highspy.Highs()
-        h.setOptionValue("output_flag", False)
+
+        def load():
+            h = solve.new_highs()
+            h.readModel(str(path))
+            return h
+
         start = time.perf_counter()
-        h.readModel(str(path))
-        h.setOptionValue("time_limit", float(time_limit))
-        h.setOptionValue("mip_rel_gap", 1e-6)
+        h = load()
+        # The same path the engine takes: a first plan from the LP for big models, then the search.
+        lp = h.getLp()
+        integer = [j for j, t in enumerate(lp.integrality_) if t != highspy.HighsVarType.kContinuous]
+        if len(integer) >= solve.WARM_START_MIN_INTEGERS:
+            first = solve.first_plan(load, integer, list(lp.col_lower_), list(lp.col_upper_), solve.START_SHARE * time_limit)
+            if first is not None:
+                h.setSolution(len(first), np.arange(len(first), dtype=np.int32), np.asarray(first, dtype=np.double))
+        h.setOptionValue("time_limit", max(0.01, float(time_limit) - (time.perf_counter() - start)))
+        h.setOptionValue("mip_rel_gap", solve.MIP_GAP)
+        h.setOptionValue("mip_abs_gap", solve.MIP_ABS_GAP)
         h.run()
         seconds = time.perf_counter() - start
         return {"seconds": seconds, "objective": h.getInfo().objective_function_value, "status": h.getModelStatus().name}
     path = folder / "model.lp"
     model.write(str(path), io_options={"symbolic_solver_labels": False})
     start = time.perf_counter()
-    p = subprocess.run(["glpsol", "--lp", str(path), "--mipgap", "1e-6", "--tmlim", str(int(time_limit)), "-w", str(folder / "sol.txt")],
+    p = subprocess.run(["glpsol", "--lp", str(path), "--mipgap", str(1e-6), "--tmlim", str(int(time_limit)), "-w", str(folder / "sol.txt")],
                        capture_output=True, text=True)
     seconds = time.perf_counter() - start
     objective = None
@@ -201,6 +216,27 @@ def verdicts(rows: list[dict]) -> list[str]:
     return out
 
 
+def spread_here(size: str, seeds: list[int], time_limit: float) -> list[float]:
+    from engine import Options, parse_household, rebalance
+
+    options = Options(solver="highs", time_limit=time_limit)
+    rebalance(parse_household(household("S", 0)), options)  # warm-up
+    out = []
+    for seed in seeds:
+        h = parse_household(household(size, seed))
+        start = time.perf_counter()
+        rebalance(h, options)
+        out.append(time.perf_counter() - start)
+    return out
+
+
+def spread(size: str, seeds: range, time_limit: float) -> dict:
+    """rebalance with HiGHS, end to end, once per seed: how much households of one size differ."""
+    cmd = [sys.executable, __file__, "--spread", size, "--time-limit", str(time_limit), "--seeds", *map(str, seeds)]
+    p = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, check=True)
+    return {"size": size, "seeds": f"{seeds.start}-{seeds.stop - 1}", "seconds": json.loads(p.stdout.strip().splitlines()[-1])}
+
+
 def batch_throughput(size: str, count: int, workers: int) -> dict:
     from bench.generate import write_book
     from engine.batch import run_batch
@@ -226,9 +262,14 @@ def main() -> int:
     parser.add_argument("--batch", type=int, default=20, metavar="N", help="households of size M for the batch throughput line (0 skips)")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "RESULTS.md")
     parser.add_argument("--one", nargs=3, metavar=("SIZE", "TOOL", "SOLVER"), help=argparse.SUPPRESS)
+    parser.add_argument("--spread", metavar="SIZE", help=argparse.SUPPRESS)
+    parser.add_argument("--seeds", nargs="*", type=int, default=[0, 1, 2, 3, 4], help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.one:
         print(json.dumps(one(*args.one, args.repeats, args.time_limit, args.seed)))
+        return 0
+    if args.spread:
+        print(json.dumps(spread_here(args.spread, args.seeds, args.time_limit)))
         return 0
 
     configs = [(s, t, v) for s in args.sizes for t in args.tools for v in args.solvers if v != "glpk" or shutil.which("glpsol")]
@@ -258,6 +299,7 @@ def main() -> int:
         print(f"{size:>2} {tool:<9} {solver:<5} {row['status']:<9} {row['wall']:7.2f} s  (build {row['build']:.2f}, solve {row['solve']:.2f}, "
               f"alone {fmt(row['floor'])}) load {load:.1f}", file=sys.stderr, flush=True)
 
+    spreads = [spread(size, range(5), args.time_limit) for size in ("M", "L") if size in args.sizes and "rebalance" in args.tools and "highs" in args.solvers]
     batch = batch_throughput("M", args.batch, 2) if args.batch else None
     minutes = (time.time() - started) / 60
     text = [
@@ -281,6 +323,12 @@ def main() -> int:
         "",
         *verdicts(rows),
     ]
+    if spreads:
+        text += ["", "## Household to household", "",
+                 "rebalance with HiGHS, end to end, one run per generated household (seeds 0-4): the table above is seed 0.", "",
+                 "| size | seeds | min s | median s | max s | each s |", "|---|---|---|---|---|---|"]
+        text += [f"| {x['size']} | {x['seeds']} | {min(x['seconds']):.2f} | {statistics.median(x['seconds']):.2f} | {max(x['seconds']):.2f} | "
+                 + ", ".join(f"{v:.2f}" for v in x["seconds"]) + " |" for x in spreads]
     if batch:
         text += ["", "## Batch throughput", "",
                  f"`householder batch` on {batch['households']} {batch['size']} households, {batch['workers']} local Dask workers: "

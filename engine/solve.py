@@ -256,32 +256,38 @@ START_SHARE = 0.25  # of the time limit, at most, for finding the first plan
 START_GAP = 1e-3  # the first plan need only be good (0.1%)
 
 
-def _first_plan(a: "_Matrix", seconds: float) -> list[float] | None:
+def first_plan(load, integer: list[int], lower: list[float], upper: list[float], seconds: float) -> list[float] | None:
     """A good feasible plan, or None: the MILP with every order the LP relaxation leaves at
-    zero switched off (the direction-fixing fast path of STACK-NOTES)."""
+    zero switched off (the direction-fixing fast path of STACK-NOTES). `load()` returns a new
+    HiGHS instance holding the model; `integer` lists its integer columns, `lower`/`upper` every
+    column's bounds."""
     import highspy
     import numpy as np
 
-    ints = np.array([j for j, i in enumerate(a.integer) if i], dtype=np.int32)
-    lp = new_highs()
-    pass_matrix(lp, a)
+    ints = np.asarray(integer, dtype=np.int32)
+    lp = load()
     lp.changeColsIntegrality(len(ints), ints, np.full(len(ints), highspy.HighsVarType.kContinuous))
     lp.setOptionValue("time_limit", max(0.01, seconds))
     lp.run()
     if lp.getModelStatus() != highspy.HighsModelStatus.kOptimal:
         return None
     relaxed = np.asarray(lp.getSolution().col_value)[ints]
-    upper = np.asarray(a.col_upper, dtype=np.double)[ints]
-    upper[relaxed < 1e-9] = 0.0
-    restricted = new_highs()
-    pass_matrix(restricted, a)
-    restricted.changeColsBounds(len(ints), ints, np.asarray(a.col_lower, dtype=np.double)[ints], upper)
+    cap = np.asarray(upper, dtype=np.double)[ints]
+    cap[relaxed < 1e-9] = 0.0
+    restricted = load()
+    restricted.changeColsBounds(len(ints), ints, np.asarray(lower, dtype=np.double)[ints], cap)
     restricted.setOptionValue("time_limit", max(0.01, seconds - lp.getRunTime()))
     restricted.setOptionValue("mip_rel_gap", START_GAP)
     restricted.run()
     if restricted.getInfo().primal_solution_status != 2:
         return None
     return list(restricted.getSolution().col_value)
+
+
+def _loaded(a: _Matrix):
+    h = new_highs()
+    pass_matrix(h, a)
+    return h
 
 
 def _solve_highs(m: pyo.ConcreteModel, time_limit: float, duals: bool = False) -> SolveOutcome:
@@ -295,9 +301,10 @@ def _solve_highs(m: pyo.ConcreteModel, time_limit: float, duals: bool = False) -
         a = linear_form(m)
         h = new_highs()
         pass_matrix(h, a)
-    if sum(a.integer) >= WARM_START_MIN_INTEGERS:
+    integer = [j for j, i in enumerate(a.integer) if i]
+    if len(integer) >= WARM_START_MIN_INTEGERS:
         with phase("solve"):
-            first = _first_plan(a, START_SHARE * time_limit)
+            first = first_plan(lambda: _loaded(a), integer, a.col_lower, a.col_upper, START_SHARE * time_limit)
         if first is not None:
             h.setSolution(len(first), np.arange(len(first), dtype=np.int32), np.asarray(first, dtype=np.double))
     h.setOptionValue("time_limit", max(0.01, float(time_limit) - (time.perf_counter() - start)))
