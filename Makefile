@@ -35,7 +35,7 @@ example: setup
 test: setup browser-deps
 	$(BIN)/python -m pytest -q -n 2 --dist loadfile
 
-# Every tool at every size (S, M, L, XL) with GLPK and HiGHS; writes bench/RESULTS.md (about 20 minutes).
+# Every tool at every size (S, M, L, XL) with GLPK and HiGHS; writes bench/RESULTS.md (about 15 minutes).
 bench: setup
 	$(BIN)/python bench/run.py
 

@@ -7,7 +7,7 @@ resident memory. It then exports that model (MPS for HiGHS, LP for GLPK) and tim
 alone on the file: the floor the pipeline cannot beat. A run that hits the time limit is not
 repeated (its time is the limit).
 
-    make bench                                        # everything, about 20 minutes
+    make bench                                        # everything, about 15 minutes
     .venv/bin/python bench/run.py --sizes S M --solvers highs --repeats 1 --out /tmp/r.md
 """
 from __future__ import annotations
@@ -302,11 +302,12 @@ def main() -> int:
     spreads = [spread(size, range(5), args.time_limit) for size in ("M", "L") if size in args.sizes and "rebalance" in args.tools and "highs" in args.solvers]
     batch = batch_throughput("M", args.batch, 2) if args.batch else None
     minutes = (time.time() - started) / 60
+    commit = subprocess.run(["git", "describe", "--always", "--dirty"], capture_output=True, text=True, cwd=ROOT).stdout.strip() or "unknown"
     text = [
         "# Benchmarks",
         "",
         f"Written by `make bench` (`bench/run.py`) on {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC: {os.cpu_count()} cores, "
-        f"Python {sys.version.split()[0]}, {minutes:.0f} minutes. Households from `bench/generate.py` (seed {args.seed}); "
+        f"Python {sys.version.split()[0]}, commit {commit}, {minutes:.0f} minutes. Households from `bench/generate.py` (seed {args.seed}); "
         + ", ".join(f"{k} = {v.accounts} accounts, {v.securities} securities, {v.lots:,} lots" for k, v in SIZES.items()) + ".",
         f"Medians of {args.repeats} runs, seconds of wall-clock time; time limit {args.time_limit:g} s per solve.",
         "",
