@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 from engine import Household, Options, Result, contribute, harvest, locate, parse_household
 
 from strategies import household_data
+from bookkeeping import price, asset_class, lots_of, identical_groups, restricted
 
 CENT = 0.01 + 1e-6  # a cent, and the float noise of adding cents
 EXAMPLES = settings(max_examples=20, deadline=None)
@@ -34,30 +35,6 @@ ZERO_RATE_TOP = {
 
 
 # ---- independent bookkeeping (from the household file and the trades) ------------------------
-
-def price(h: Household, ticker: str) -> float:
-    return next(s.price for s in h.securities if s.ticker == ticker)
-
-
-def asset_class(h: Household, ticker: str) -> str:
-    return next(s.asset_class for s in h.securities if s.ticker == ticker)
-
-
-def lots_of(h: Household) -> dict[tuple[str, str], tuple[str, object]]:
-    return {(a.id, lot.id): (a.kind, lot) for a in h.accounts for lot in a.holdings}
-
-
-def identical_groups(h: Household) -> dict[str, frozenset[str]]:
-    group = {s.ticker: {s.ticker} for s in h.securities}
-    for listed in h.identical:
-        merged = set().union(*(group[t] for t in listed))
-        for t in merged:
-            group[t] = merged
-    return {t: frozenset(g) for t, g in group.items()}
-
-
-def restricted(h: Household, account: str, ticker: str, rules: set[str]) -> bool:
-    return any(r.account == account and r.ticker in (None, ticker) and r.rule in rules for r in h.restrictions)
 
 
 def loss_of(h: Household, kind: str, lot) -> float:

@@ -12,7 +12,6 @@ import os
 from collections import defaultdict
 from datetime import date, timedelta
 
-import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
@@ -23,6 +22,7 @@ from engine.tax import capital_gains_tax, marginal_rates
 from engine.universe import build_universe
 
 from strategies import households, options
+from bookkeeping import price, lots_of, identical_groups, restricted
 
 CENT = 0.01
 # HOUSEHOLDER_EXAMPLES=500 runs a longer search; 25 keeps the file well under a minute.
@@ -31,28 +31,10 @@ EXAMPLES = settings(max_examples=int(os.environ.get("HOUSEHOLDER_EXAMPLES", "25"
 
 # ---- independent bookkeeping -------------------------------------------------------------
 
-def lots_of(h: Household) -> dict[tuple[str, str], tuple[str, object]]:
-    """(account, lot id) -> (account kind, Lot)."""
-    return {(a.id, lot.id): (a.kind, lot) for a in h.accounts for lot in a.holdings}
-
-
-def price(h: Household, ticker: str) -> float:
-    return next(s.price for s in h.securities if s.ticker == ticker)
-
 
 def held_over_a_year(acquired: date, sold_on: date) -> bool:
     # The strategies never draw 29 February, so the anniversary always exists.
     return sold_on > acquired.replace(year=acquired.year + 1)
-
-
-def identical_groups(h: Household) -> dict[str, frozenset[str]]:
-    """Ticker -> every ticker the wash-sale rule treats as the same security (closure of `identical`)."""
-    group = {s.ticker: {s.ticker} for s in h.securities}
-    for pair in h.identical:
-        merged = set().union(*(group[t] for t in pair))
-        for t in merged:
-            group[t] = merged
-    return {t: frozenset(g) for t, g in group.items()}
 
 
 def sold_shares(r: Result) -> dict[tuple[str, str], float]:
@@ -105,10 +87,6 @@ def gains(h: Household, r: Result) -> tuple[float, float, list[tuple[object, flo
 def is_loss_sale(h: Household, account: str, lot_id: str) -> bool:
     kind, lot = lots_of(h)[(account, lot_id)]
     return kind == "taxable" and price(h, lot.ticker) < lot.cost_basis / lot.shares - 1e-12
-
-
-def restricted(h: Household, account: str, ticker: str, rules: set[str]) -> bool:
-    return any(r.account == account and r.ticker in (None, ticker) and r.rule in rules for r in h.restrictions)
 
 
 def run(h: Household, o: Options) -> Result:

@@ -29,6 +29,7 @@ from engine.tax import capital_gains_tax, marginal_rates
 from engine.withdraw import withdraw
 
 from strategies import household_data
+from bookkeeping import price, lots_of, identical_groups, restricted
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES_DIR = ROOT / "examples"
@@ -38,28 +39,6 @@ SOLVERS = ["highs", pytest.param("glpk", marks=pytest.mark.skipif(not glpk_avail
 
 
 # ---- independent bookkeeping (from the household file and the trades, never the engine's measures)
-
-def price(h: Household, ticker: str) -> float:
-    return next(s.price for s in h.securities if s.ticker == ticker)
-
-
-def lots_of(h: Household) -> dict[tuple[str, str], tuple[str, object]]:
-    """(account, lot id) -> (account kind, Lot)."""
-    return {(a.id, lot.id): (a.kind, lot) for a in h.accounts for lot in a.holdings}
-
-
-def identical_groups(h: Household) -> dict[str, frozenset[str]]:
-    """Ticker -> every ticker the wash-sale rule treats as the same security."""
-    group = {s.ticker: {s.ticker} for s in h.securities}
-    for listed in h.identical:
-        merged = set().union(*(group[t] for t in listed))
-        for t in merged:
-            group[t] = merged
-    return {t: frozenset(g) for t, g in group.items()}
-
-
-def restricted(h: Household, account: str, ticker: str, rules: set[str]) -> bool:
-    return any(r.account == account and r.ticker in (None, ticker) and r.rule in rules for r in h.restrictions)
 
 
 def is_loss_lot(h: Household, kind: str, lot) -> bool:
