@@ -13,6 +13,7 @@ from pathlib import Path
 from engine import DISCLAIMER, Result
 from engine.compare import Comparison
 from engine.report import money as report_money
+from engine.taxdata import EARLY_WITHDRAWAL_AGE, EARLY_WITHDRAWAL_PENALTY
 from engine.report import percent as pct
 
 PROMPTS = Path(__file__).resolve().parents[1] / "prompts"
@@ -197,7 +198,8 @@ def _support(r: Result, arguments: dict, kinds: dict[str, str], alternative: tup
         elif kind == "taxable":
             decided.append(f"- {account} is taxable: every sale is priced lot by lot at its short- or long-term rate; losses are used before gains.")
     if r.tool == "withdraw":
-        decided.append("- Withdrawal cost per dollar: taxable = tax on the gains realized; traditional = ordinary rate (plus 10% before 59½); Roth/HSA = an opportunity cost above the traditional rate, so tax-free money comes last.")
+        decided.append(f"- Withdrawal cost per dollar: taxable = tax on the gains realized; traditional = ordinary rate (plus {EARLY_WITHDRAWAL_PENALTY:.0%} "
+                       f"before {EARLY_WITHDRAWAL_AGE:g}); Roth/HSA = an opportunity cost above the traditional rate, so tax-free money comes last.")
     if r.after and r.before:
         decided.append(f"- Drift outside the tolerance band is charged heavily, inside lightly: drift went {pct(r.before.drift)} → {pct(r.after.drift)}.")
     alt = "No alternative was run."

@@ -18,7 +18,9 @@ from hypothesis import strategies as st
 from engine import Household, Options, Result, contribute, harvest, locate, parse_household
 
 from strategies import household_data
-from bookkeeping import price, asset_class, lots_of, identical_groups, restricted
+from bookkeeping import (
+    price, asset_class, lots_of, identical_groups, restricted, is_loss_lot, held_over_a_year, wash_blocked_lots, sells_by_lot, check_lots_and_restrictions,
+)
 
 CENT = 0.01 + 1e-6  # a cent, and the float noise of adding cents
 EXAMPLES = settings(max_examples=20, deadline=None)
@@ -44,26 +46,7 @@ def loss_of(h: Household, kind: str, lot) -> float:
     return max(0.0, lot.cost_basis - lot.shares * price(h, lot.ticker))
 
 
-def is_loss_lot(h: Household, kind: str, lot) -> bool:
-    return kind == "taxable" and price(h, lot.ticker) < lot.cost_basis / lot.shares - 1e-12
 
-
-def held_over_a_year(acquired: date, sold_on: date) -> bool:
-    # The strategies never draw 29 February, so the anniversary always exists.
-    return sold_on > acquired.replace(year=acquired.year + 1)
-
-
-def wash_blocked_lots(h: Household) -> set[tuple[str, str]]:
-    """Loss lots that another lot of their identical group, bought in the 30 days up to as_of in
-    any account, keeps from being sold at a loss now."""
-    group, start = identical_groups(h), h.as_of - timedelta(days=30)
-    recent = [(a.id, lot) for a in h.accounts for lot in a.holdings if lot.acquired is not None and lot.acquired >= start]
-    return {
-        (a.id, lot.id)
-        for a in h.accounts
-        for lot in a.holdings
-        if is_loss_lot(h, a.kind, lot) and any((b, o.id) != (a.id, lot.id) and o.ticker in group[lot.ticker] for b, o in recent)
-    }
 
 
 def buy_blocked(h: Household) -> set[str]:
@@ -72,30 +55,12 @@ def buy_blocked(h: Household) -> set[str]:
     return {t for s in h.recent_loss_sales if s.date + timedelta(days=30) >= h.as_of for t in group[s.ticker]}
 
 
-def sells_by_lot(r: Result) -> dict[tuple[str, str], float]:
-    out: dict[tuple[str, str], float] = defaultdict(float)
-    for t in r.trades:
-        if t.action == "sell":
-            out[(t.account, t.lot_id)] += t.shares
-    return out
-
 
 def check_plan_keeps_the_rules(h: Household, r: Result, excluded: set[str], deposits: dict[str, float] | None = None) -> None:
     """Real lots never oversold, cash never spent below what an account may not spend, excluded
     accounts untouched, restrictions and the wash-sale rule (both ways) kept."""
     assert r.status in ("optimal", "feasible"), (r.status, r.message)
-    lots = lots_of(h)
-    for key, shares in sells_by_lot(r).items():
-        assert key in lots, f"sell of a lot that does not exist: {key}"
-        assert shares <= lots[key][1].shares + 1e-9, f"{key}: sold {shares} of {lots[key][1].shares} shares"
-    for t in r.trades:
-        assert t.shares > 0
-        assert t.account not in excluded, f"trade in excluded account {t.account}: {t}"
-        if t.action == "sell":
-            assert lots[(t.account, t.lot_id)][1].ticker == t.ticker
-            assert not restricted(h, t.account, t.ticker, {"no_sell", "hold"}), f"sold restricted {t.ticker} in {t.account}"
-        else:
-            assert not restricted(h, t.account, t.ticker, {"no_buy", "hold"}), f"bought restricted {t.ticker} in {t.account}"
+    check_lots_and_restrictions(h, r, excluded)
 
     cash = {a.id: a.cash + (deposits or {}).get(a.id, 0.0) for a in h.accounts}
     for t in r.trades:
@@ -108,6 +73,7 @@ def check_plan_keeps_the_rules(h: Household, r: Result, excluded: set[str], depo
     group = identical_groups(h)
     bought = {t.ticker for t in r.trades if t.action == "buy"}
     blocked = wash_blocked_lots(h)
+    lots = lots_of(h)
     for t in r.trades:
         if t.action == "sell" and is_loss_lot(h, *lots[(t.account, t.lot_id)]):
             assert not (group[t.ticker] & bought), f"{t.ticker} sold at a loss while {sorted(group[t.ticker] & bought)} is bought"

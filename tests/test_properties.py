@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import os
 from collections import defaultdict
-from datetime import date, timedelta
+from datetime import timedelta
 
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
@@ -22,7 +22,7 @@ from engine.tax import capital_gains_tax, marginal_rates
 from engine.universe import build_universe
 
 from strategies import households, options
-from bookkeeping import price, lots_of, identical_groups, restricted
+from bookkeeping import price, lots_of, identical_groups, restricted, held_over_a_year, sells_by_lot, wash_blocked_lots
 
 CENT = 0.01
 # HOUSEHOLDER_EXAMPLES=500 runs a longer search; 25 keeps the file well under a minute.
@@ -32,17 +32,6 @@ EXAMPLES = settings(max_examples=int(os.environ.get("HOUSEHOLDER_EXAMPLES", "25"
 # ---- independent bookkeeping -------------------------------------------------------------
 
 
-def held_over_a_year(acquired: date, sold_on: date) -> bool:
-    # The strategies never draw 29 February, so the anniversary always exists.
-    return sold_on > acquired.replace(year=acquired.year + 1)
-
-
-def sold_shares(r: Result) -> dict[tuple[str, str], float]:
-    out: dict[tuple[str, str], float] = defaultdict(float)
-    for t in r.trades:
-        if t.action == "sell":
-            out[(t.account, t.lot_id)] += t.shares
-    return out
 
 
 def bought_shares(r: Result) -> dict[tuple[str, str], float]:
@@ -103,7 +92,7 @@ def run(h: Household, o: Options) -> Result:
 def test_accounts_never_spend_cash_they_lack_nor_sell_lots_they_lack(h, o):
     r = run(h, o)
     lots = lots_of(h)
-    for (account, lot_id), shares in sold_shares(r).items():
+    for (account, lot_id), shares in sells_by_lot(r).items():
         assert (account, lot_id) in lots, f"sell of a lot that does not exist: {account}/{lot_id}"
         _, lot = lots[(account, lot_id)]
         assert shares <= lot.shares + 1e-9, f"{account}/{lot_id}: sold {shares} of {lot.shares} shares"
@@ -121,7 +110,7 @@ def test_accounts_never_spend_cash_they_lack_nor_sell_lots_they_lack(h, o):
 @given(households(), options())
 def test_after_state_is_holdings_plus_trades(h, o):
     r = run(h, o)
-    sold, bought, cash = sold_shares(r), bought_shares(r), cash_after(h, r)
+    sold, bought, cash = sells_by_lot(r), bought_shares(r), cash_after(h, r)
     account_value = dict(cash)
     class_value: dict[str, float] = defaultdict(float)
     class_value["cash"] += sum(cash.values())
@@ -233,22 +222,16 @@ def test_restrictions_whole_shares_and_minimum_trade(h, o):
         order[(t.account, t.ticker, t.action)] += t.shares * price(h, t.ticker)
     # A position's sellable part: a loss lot a recent purchase would wash is not for sale now,
     # so what is left of the position may be sold whole even below the minimum.
-    group = identical_groups(h)
-    window = h.as_of - timedelta(days=30)
-    recent = [(a.id, lot.id, lot.ticker) for a in h.accounts for lot in a.holdings if lot.acquired is not None and lot.acquired >= window]
+    washed = wash_blocked_lots(h)
     position_shares = defaultdict(float)
     for a in h.accounts:
         for lot in a.holdings:
-            washed = is_loss_sale(h, a.id, lot.id) and any(
-                (acct, lot_id) != (a.id, lot.id) and ticker in group[lot.ticker] for acct, lot_id, ticker in recent
-            )
-            if not washed:
+            if (a.id, lot.id) not in washed:
                 position_shares[(a.id, lot.ticker)] += lot.shares
     sold = defaultdict(float)
     for t in r.trades:
         if t.action == "sell":
             sold[(t.account, t.ticker)] += t.shares
-    washed = loss_lots_washed_by_recent_purchases(h)
     for (account, ticker, action), dollars in order.items():
         # Buys are rounded down to 1/10,000 share, which may shave a few cents off an order.
         slack = CENT + 1e-4 * price(h, ticker)
@@ -264,17 +247,6 @@ def test_restrictions_whole_shares_and_minimum_trade(h, o):
 def sold_lot(r: Result, account: str, lot_id: str) -> bool:
     return any(t.action == "sell" and (t.account, t.lot_id) == (account, lot_id) for t in r.trades)
 
-
-def loss_lots_washed_by_recent_purchases(h: Household) -> set[tuple[str, str]]:
-    """(account, lot id) of loss lots another purchase of their group in the last 30 days washes."""
-    group, window = identical_groups(h), h.as_of - timedelta(days=30)
-    recent = [(a.id, lot) for a in h.accounts for lot in a.holdings if lot.acquired is not None and lot.acquired >= window]
-    return {
-        (a.id, lot.id)
-        for a in h.accounts
-        for lot in a.holdings
-        if is_loss_sale(h, a.id, lot.id) and any((b, r.id) != (a.id, lot.id) and r.ticker in group[lot.ticker] for b, r in recent)
-    }
 
 
 def wash_sales(h: Household, trades) -> list[str]:
