@@ -12,7 +12,7 @@ PORT ?= 8000
 $(BIN)/householder: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/pip install --quiet -e '.[all,test]'
 	@touch $@
 
 system-deps:

@@ -40,8 +40,9 @@ from chainlit.input_widget import Select
 from plotly.subplots import make_subplots
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from engine import Household, HouseholdError, Result, import_positions, load_household, parse_household
-from engine.report import orders_csv
+from engine import Household, HouseholdError, Result, load_household, parse_household
+from formats import import_positions
+from formats import orders_csv
 from tools import HouseholdBook
 
 from assistant.answer import Answer, Assistant, model_from_environment

@@ -11,9 +11,7 @@ import math
 import sys
 from pathlib import Path
 
-from engine import HouseholdError, Options, household_schema, load_household
-from engine import scenarios
-from engine.report import orders_csv, text_report, write_atomically
+from engine.household import HouseholdError, household_schema, load_household
 
 EXIT_OK, EXIT_UNMET, EXIT_BAD_INPUT = 0, 1, 2
 
@@ -34,8 +32,10 @@ def _gain_budget(text: str | None) -> float | str | None:
     return value
 
 
-def _options(args: argparse.Namespace) -> Options:
+def _options(args: argparse.Namespace):
     from pydantic import ValidationError
+
+    from engine import Options
 
     try:
         return Options(
@@ -64,6 +64,8 @@ def _add_plan_flags(p: argparse.ArgumentParser) -> None:
 
 
 def _emit(result, household, args) -> int:
+    from formats import orders_csv, text_report, write_atomically
+
     if args.trades_csv:
         write_atomically(args.trades_csv, orders_csv(result))
     if args.json:
@@ -78,7 +80,9 @@ def cmd_rebalance(args: argparse.Namespace) -> int:
     options = _options(args)
     if args.trades_csv and not Path(args.trades_csv).resolve().parent.is_dir():
         raise InputError(f"--trades-csv: folder {Path(args.trades_csv).parent} does not exist")
-    return _emit(scenarios.rebalance(household, options), household, args)
+    from engine import rebalance
+
+    return _emit(rebalance(household, options), household, args)
 
 
 def _amount(text: str, flag: str = "--amount") -> float:
@@ -92,21 +96,21 @@ def _amount(text: str, flag: str = "--amount") -> float:
 
 
 def cmd_withdraw(args: argparse.Namespace) -> int:
-    from engine.withdraw import withdraw
+    from engine import withdraw
 
     household = load_household(args.household)
     return _emit(withdraw(household, _amount(args.amount), args.net, _options(args)), household, args)
 
 
 def cmd_contribute(args: argparse.Namespace) -> int:
-    from engine.tools import contribute
+    from engine import contribute
 
     household = load_household(args.household)
     return _emit(contribute(household, _amount(args.amount), args.account, _options(args), allow_sells=args.allow_sells), household, args)
 
 
 def cmd_harvest(args: argparse.Namespace) -> int:
-    from engine.tools import harvest
+    from engine import harvest
 
     household = load_household(args.household)
     if args.min_loss < 0:
@@ -115,7 +119,7 @@ def cmd_harvest(args: argparse.Namespace) -> int:
 
 
 def cmd_locate(args: argparse.Namespace) -> int:
-    from engine.tools import locate
+    from engine import locate
 
     household = load_household(args.household)
     return _emit(locate(household, _options(args)), household, args)
@@ -165,7 +169,7 @@ def cmd_schema(args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from engine.importer import import_positions, write_household
+    from formats import import_positions, write_household
 
     household = import_positions(Path(args.positions), Path(args.targets))
     if args.output:
@@ -198,8 +202,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 def cmd_batch(args: argparse.Namespace) -> int:
     """Every household file in a folder on Dask; exit 1 only when no household of the book has a plan."""
-    from engine.batch import BatchError, run_batch
-    from engine.report import money
+    from batch import BatchError, run_batch
+    from formats import money
 
     if args.workers is not None and args.workers < 1:
         raise InputError("--workers: must be at least 1")

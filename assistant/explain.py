@@ -12,9 +12,9 @@ from pathlib import Path
 
 from engine import DISCLAIMER, Result
 from engine.compare import Comparison
-from engine.report import money as report_money
+from formats import money as report_money
 from engine.taxdata import EARLY_WITHDRAWAL_AGE, EARLY_WITHDRAWAL_PENALTY
-from engine.report import percent as pct
+from formats import percent as pct
 
 PROMPTS = Path(__file__).resolve().parents[1] / "prompts"
 KIND_WORDS = {"taxable": "taxable account", "traditional": "traditional IRA/401(k)", "roth": "Roth", "hsa": "HSA"}

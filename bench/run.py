@@ -239,7 +239,7 @@ def spread(size: str, seeds: range, time_limit: float) -> dict:
 
 def batch_throughput(size: str, count: int, workers: int) -> dict:
     from bench.generate import write_book
-    from engine.batch import run_batch
+    from batch import run_batch
 
     with tempfile.TemporaryDirectory() as folder:
         book, out = Path(folder) / "book", Path(folder) / "out"

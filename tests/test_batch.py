@@ -16,7 +16,7 @@ sys.path.insert(0, str(ROOT))  # bench/ is not an installed package
 
 from bench.generate import write_book  # noqa: E402
 from engine import Result  # noqa: E402
-from engine.batch import run_batch  # noqa: E402
+from batch import run_batch  # noqa: E402
 
 BAD = "household-007.json"
 

@@ -24,7 +24,7 @@ from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from assistant.answer import Assistant
 from assistant.explain import money
-from engine.report import ORDER_COLUMNS
+from formats import ORDER_COLUMNS
 from tools import HouseholdBook
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from engine.household import HouseholdError, load_household
-from engine.importer import REQUIRED_COLUMNS, import_positions, write_household
+from formats.positions import REQUIRED_COLUMNS, import_positions, write_household
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 HEADER = ",".join(REQUIRED_COLUMNS)

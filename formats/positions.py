@@ -25,7 +25,7 @@ from datetime import date
 from pathlib import Path
 from typing import get_args
 
-from .household import AccountKind, Household, HouseholdError, parse_household
+from engine.household import AccountKind, Household, HouseholdError, parse_household
 
 REQUIRED_COLUMNS = ("account", "kind", "ticker", "shares", "cost_basis", "acquired")
 ACCOUNT_KINDS: tuple[str, ...] = get_args(AccountKind)
@@ -368,6 +368,6 @@ def import_positions(positions_csv: str | Path, targets_json: str | Path) -> Hou
 def write_household(h: Household, path: str | Path) -> None:
     """Write `h` as household JSON, atomically: readers see the old file or the new one,
     never half of either."""
-    from .report import write_atomically
+    from .atomic import write_atomically
 
     write_atomically(path, json.dumps(h.model_dump(mode="json", by_alias=True, exclude_none=True), indent=2) + "\n")

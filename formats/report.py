@@ -1,17 +1,8 @@
-"""Readable reports of a Result: a text table for the terminal and a CSV order file."""
+"""The text report of a Result, for the terminal, and the money and percent formats every rendering shares."""
 from __future__ import annotations
 
-import csv
-import io
-import os
-import stat
-import tempfile
-from pathlib import Path
 
-from .results import Result
-
-ORDER_COLUMNS = ["account", "ticker", "action", "shares", "price", "amount", "lot_id", "acquired", "realized_gain", "term"]
-
+from engine.results import Result
 
 def money(x: float | None) -> str:
     if x is None:
@@ -92,41 +83,3 @@ def _tool_section(r: Result) -> list[str]:
                 f"gain over {loc['horizon_years']:g} years {money(loc['gained_over_horizon_by_plan'])}"]
         out += [f"  {a['rank']}. {a['action']} — gains {money(a['benefit_over_horizon'])} over the horizon, tax today {money(a['tax_cost_today'])}" for a in x.get("next_best_actions", [])]
     return out
-
-
-def orders_csv(r: Result) -> str:
-    buf = io.StringIO()
-    w = csv.DictWriter(buf, fieldnames=ORDER_COLUMNS, lineterminator="\n")
-    w.writeheader()
-    for t in r.trades:
-        row = t.model_dump()
-        w.writerow({k: ("" if row.get(k) is None else row[k]) for k in ORDER_COLUMNS})
-    return buf.getvalue()
-
-
-def write_atomically(path: str | Path, text: str) -> None:
-    """Write all or nothing: a temp file in the same folder, flushed to disk, then one rename.
-    A rewrite keeps the old file's permissions."""
-    p = Path(path)
-    if p.exists() and not p.is_file():
-        # A device or pipe (say /dev/stdout): renaming over it would replace it, so write through.
-        with p.open("w", newline="") as f:
-            f.write(text)
-        return
-    fd, tmp = tempfile.mkstemp(dir=p.parent if str(p.parent) else ".", prefix=f".{p.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", newline="", encoding="utf-8") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, stat.S_IMODE(p.stat().st_mode) if p.exists() else 0o666 & ~_umask())
-        os.replace(tmp, p)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def _umask() -> int:
-    current = os.umask(0)
-    os.umask(current)
-    return current

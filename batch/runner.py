@@ -26,8 +26,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable
 
-from .household import HouseholdError, parse_household
-from .report import ORDER_COLUMNS, orders_csv, write_atomically
+from engine.household import HouseholdError, parse_household
+from formats import ORDER_COLUMNS, orders_csv, write_atomically
 
 BATCH_TOOLS = ("rebalance", "harvest", "locate")
 PLAN_STATUSES = ("optimal", "feasible")
@@ -78,8 +78,8 @@ def is_done(out: Path, household_file: Path) -> bool:
 
 def solve_household(name: str, text: str, tool: str, options: dict) -> dict:
     """Run on a worker: the household's file text in, a plain dict out. Never raises."""
-    from . import Options, harvest, locate, rebalance
-    from .solve import set_highs_threads
+    from engine import Options, harvest, locate, rebalance
+    from engine.solve import set_highs_threads
 
     set_highs_threads(1)  # one task per core: HiGHS's own threads would only compete
     started = time.perf_counter()
