@@ -222,6 +222,47 @@ def cmd_batch(args: argparse.Namespace) -> int:
     return EXIT_UNMET if s.with_plan == 0 and s.failed else EXIT_OK
 
 
+def cmd_mcp(args: argparse.Namespace) -> int:
+    """Serve the tools over MCP (stdio for a desktop assistant, streamable HTTP at /mcp)."""
+    from integrations.common import BookError, load_book
+    from integrations.mcp_server import serve
+
+    try:
+        book = load_book(args.book)
+    except BookError as err:
+        raise InputError(str(err)) from None
+    if args.time_limit <= 0:
+        raise InputError("--time-limit: must be above zero seconds")
+    if args.transport == "http":
+        print(f"Householder MCP on http://{args.host}:{args.port}/mcp — households: {', '.join(book.names)}", file=sys.stderr, flush=True)
+    serve(book, args.transport, args.host, args.port, solver=args.solver, time_limit=args.time_limit)
+    return EXIT_OK
+
+
+def cmd_api(args: argparse.Namespace) -> int:
+    """Serve the HTTP API with uvicorn; without --tokens only on a loopback address."""
+    from integrations.common import BookError, load_book
+    from integrations.tokens import TokenError, load_tokens
+
+    try:
+        book = load_book(args.book)
+        tokens = load_tokens(args.tokens) if args.tokens else None
+    except (BookError, TokenError) as err:
+        raise InputError(str(err)) from None
+    if tokens is None and args.host not in ("127.0.0.1", "localhost", "::1"):
+        raise InputError(f"--tokens: serving on {args.host} needs a tokens file (see integrations/tokens.py); without one the API listens on loopback only")
+    if args.time_limit <= 0:
+        raise InputError("--time-limit: must be above zero seconds")
+    import uvicorn
+
+    from integrations.api import create_app
+
+    app = create_app(book, tokens, solver=args.solver, time_limit=args.time_limit, workers=args.workers)
+    print(f"Householder API on http://{args.host}:{args.port} (docs at /docs) — households: {', '.join(book.names)}", file=sys.stderr, flush=True)
+    uvicorn.run(app, host=args.host, port=args.port, log_level="warning", timeout_keep_alive=5)
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="householder", description="Household-level, tax-aware rebalancing across accounts.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -283,6 +324,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--min-trade", type=float, default=100.0, help="smallest order, dollars (default 100)")
     p.add_argument("--horizon", type=float, default=10.0, help="years over which location is valued (default 10)")
     p.set_defaults(run=cmd_batch)
+    for name, helptext in (("mcp", "serve the tools over MCP (stdio or streamable HTTP) for any assistant"), ("api", "serve the tools as an HTTP API (FastAPI) for the overlay")):
+        p = sub.add_parser(name, help=helptext)
+        p.add_argument("--book", metavar="FOLDER", help="folder of household JSON files (default: the examples)")
+        if name == "mcp":
+            p.add_argument("--transport", choices=["stdio", "http"], default="stdio", help="stdio (default) or streamable HTTP at /mcp")
+        else:
+            p.add_argument("--tokens", metavar="FILE", help="bearer tokens and their households (see integrations/tokens.py); required off loopback")
+            p.add_argument("--workers", type=int, default=2, help="solver worker processes (default 2)")
+        p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+        p.add_argument("--port", type=int, default=8765 if name == "mcp" else 8080, help="port (default %(default)s)")
+        p.add_argument("--solver", choices=["auto", "glpk", "highs"], default="auto")
+        p.add_argument("--time-limit", type=float, default=30.0, help="most seconds per solve; the best plan by then is answered with its gap (default 30)")
+        p.set_defaults(run=cmd_mcp if name == "mcp" else cmd_api)
     return parser
 
 

@@ -95,7 +95,7 @@ def _bad_accounts(h, names: list[str]) -> str:
     return f"no account {', '.join(map(repr, bad))} in {h.name}; accounts are: {', '.join(ids)}" if bad else ""
 
 
-def call_tool(book: HouseholdBook, tool: str, arguments: dict, solver: str = "auto") -> ToolOutcome:
+def call_tool(book: HouseholdBook, tool: str, arguments: dict, solver: str = "auto", time_limit: float = 30.0) -> ToolOutcome:
     """Validate and run one tool call. Bad arguments come back as an error naming what is valid."""
     if tool not in ARGS:
         return ToolOutcome(tool=tool, arguments=arguments, error=f"unknown tool {tool!r}; tools are: {', '.join(ARGS)}")
@@ -108,7 +108,7 @@ def call_tool(book: HouseholdBook, tool: str, arguments: dict, solver: str = "au
     if h is None:
         return ToolOutcome(tool=tool, arguments=arguments, error=why)
     if isinstance(args, CompareArgs):
-        return _compare(book, args, h.name, solver)
+        return _compare(book, args, h.name, solver, time_limit)
     clean = args.model_dump(exclude_defaults=False)
     clean["household"] = h.name
     excluded = getattr(args, "exclude_accounts", [])
@@ -120,7 +120,7 @@ def call_tool(book: HouseholdBook, tool: str, arguments: dict, solver: str = "au
         return ToolOutcome(tool=tool, arguments=clean, error=problem)
     if getattr(args, "no_sell", None):
         h = with_no_sell(h, args.no_sell)
-    options = Options(solver=solver, exclude_accounts=excluded, gain_budget=getattr(args, "gain_budget", None))
+    options = Options(solver=solver, time_limit=time_limit, exclude_accounts=excluded, gain_budget=getattr(args, "gain_budget", None))
     if isinstance(args, RebalanceArgs):
         result = rebalance(h, options)
     elif isinstance(args, WithdrawArgs):
@@ -136,9 +136,9 @@ def call_tool(book: HouseholdBook, tool: str, arguments: dict, solver: str = "au
     return ToolOutcome(tool=tool, arguments=clean, result=result)
 
 
-def _compare(book: HouseholdBook, args: CompareArgs, household: str, solver: str) -> ToolOutcome:
+def _compare(book: HouseholdBook, args: CompareArgs, household: str, solver: str, time_limit: float = 30.0) -> ToolOutcome:
     """Both plans come from the engine, and so does their difference."""
-    runs = [call_tool(book, args.tool, {**side, "household": household, "audience": args.audience}, solver) for side in (args.before, args.after)]
+    runs = [call_tool(book, args.tool, {**side, "household": household, "audience": args.audience}, solver, time_limit) for side in (args.before, args.after)]
     clean = {"household": household, "audience": args.audience, "tool": args.tool, "before": runs[0].arguments, "after": runs[1].arguments}
     failed = next((r.error for r in runs if r.error), None)
     if failed:
