@@ -21,7 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, create_model
 from engine.household import HouseholdError, household_schema, parse_household
 from engine.results import DISCLAIMER, Result
 
-from .common import DEFAULT_TIME_LIMIT, MAX_DOCUMENT_BYTES, Pool, argument_problems, payload
+from .common import DEFAULT_TIME_LIMIT, MAX_DOCUMENT_BYTES, BodyLimit, Pool, argument_problems, payload
 from .tokens import TokenEntry, TokensFile, find_token
 
 
@@ -32,48 +32,6 @@ class ApiError(Exception):
 
 def _error(status: int, error: str, problems: list[str] | None = None, headers: dict | None = None) -> JSONResponse:
     return JSONResponse({"error": error, "problems": problems or []}, status_code=status, headers=headers)
-
-
-class BodyLimit:
-    """Pure ASGI: refuse a body over `limit` bytes with 413, by its Content-Length or, for a chunked
-    body, as soon as the bytes read pass the limit; nothing is parsed or run."""
-
-    def __init__(self, app, limit: int):
-        self.app, self.limit = app, limit
-
-    async def __call__(self, scope, receive, send):
-        if scope["type"] != "http":
-            return await self.app(scope, receive, send)
-        length = dict(scope["headers"]).get(b"content-length")
-        too_big = _error(413, f"request body larger than {self.limit:,} bytes; send a smaller household or refer to one in the book by name")
-        if length is not None and (not length.isdigit() or int(length) > self.limit):
-            return await too_big(scope, receive, send)
-        seen = 0
-        started = False
-
-        async def counted():
-            nonlocal seen
-            message = await receive()
-            if message["type"] == "http.request":
-                seen += len(message.get("body", b""))
-                if seen > self.limit:
-                    raise _TooBig
-            return message
-
-        async def tracked_send(message):
-            nonlocal started
-            started = started or message["type"] == "http.response.start"
-            await send(message)
-
-        try:
-            await self.app(scope, counted, tracked_send)
-        except _TooBig:
-            if not started:
-                await too_big(scope, receive, send)
-
-
-class _TooBig(Exception):
-    pass
 
 
 def _request_model(tool: str, args_model: type[BaseModel]) -> type[BaseModel]:

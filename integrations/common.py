@@ -10,6 +10,7 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from pydantic import ValidationError
+from starlette.responses import JSONResponse
 
 from engine.household import Household, HouseholdError, load_household
 from engine.results import DISCLAIMER
@@ -105,7 +106,7 @@ def summary(outcome) -> str:
     if r.after is not None:
         lines.append(f"drift after {r.after.drift:.2%}, location score {r.after.location_score:.1f}")
     elif r.before is not None:
-        lines.append(f"value {money(r.before.total_value)}, drift {r.before.drift:.2%}")
+        lines.append(f"value {money(r.before.value)}, drift {r.before.drift:.2%}")
     if outcome.comparison is not None:
         c = outcome.comparison
         lines.append(f"after minus before: estimated tax {money(c.estimated_tax)}, orders {c.trades:+d}")
@@ -145,6 +146,48 @@ class Pool:
         if self._executor is not None:
             self._executor.shutdown(wait=False, cancel_futures=True)
             self._executor = None
+
+
+class BodyLimit:
+    """Pure ASGI: refuse a body over `limit` bytes with 413, by its Content-Length or, for a chunked
+    body, as soon as the bytes read pass the limit; nothing is parsed or run."""
+
+    def __init__(self, app, limit: int):
+        self.app, self.limit = app, limit
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        length = dict(scope["headers"]).get(b"content-length")
+        too_big = JSONResponse({"error": f"request body larger than {self.limit:,} bytes; send a smaller household or refer to one in the book by name", "problems": []}, status_code=413)
+        if length is not None and (not length.isdigit() or int(length) > self.limit):
+            return await too_big(scope, receive, send)
+        seen = 0
+        started = False
+
+        async def counted():
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > self.limit:
+                    raise _TooBig
+            return message
+
+        async def tracked_send(message):
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, counted, tracked_send)
+        except _TooBig:
+            if not started:
+                await too_big(scope, receive, send)
+
+
+class _TooBig(Exception):
+    pass
 
 
 def json_size(value: object) -> int:

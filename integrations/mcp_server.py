@@ -20,7 +20,7 @@ from mcp.types import TextContent
 
 from engine.results import DISCLAIMER
 
-from .common import DEFAULT_TIME_LIMIT, MAX_ARGUMENT_BYTES, Pool, argument_problems, json_size, payload, summary
+from .common import DEFAULT_TIME_LIMIT, MAX_ARGUMENT_BYTES, BodyLimit, Pool, argument_problems, json_size, payload, summary
 
 
 def build_server(book, *, solver: str = "auto", time_limit: float = DEFAULT_TIME_LIMIT, workers: int = 2) -> FastMCP:
@@ -78,6 +78,10 @@ def serve(book, transport: str, host: str, port: int, *, solver: str = "auto", t
         if transport == "stdio":
             mcp.run(show_banner=False)
         else:
-            mcp.run(transport="http", host=host, port=port, show_banner=False)
+            import uvicorn
+            from starlette.middleware import Middleware
+
+            app = mcp.http_app(middleware=[Middleware(BodyLimit, limit=MAX_ARGUMENT_BYTES * 2)])
+            uvicorn.run(app, host=host, port=port, log_level="warning", timeout_keep_alive=5)
     finally:
         mcp._householder_pool.close()
