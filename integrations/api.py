@@ -6,7 +6,6 @@ Doors are bounded: bodies over `max_body` bytes get 413; a solve gets at most th
 limit and answers with the best plan found and its gap; a request whose solve and grace time run
 out gets 408, never a hung connection. Solves run in worker processes (common.Pool).
 """
-from __future__ import annotations
 
 import asyncio
 from contextlib import asynccontextmanager

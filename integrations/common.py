@@ -150,7 +150,8 @@ class Pool:
 
 class BodyLimit:
     """Pure ASGI: refuse a body over `limit` bytes with 413, by its Content-Length or, for a chunked
-    body, as soon as the bytes read pass the limit; nothing is parsed or run."""
+    body, as soon as the bytes read pass the limit; nothing is parsed or run. The body (at most
+    `limit` bytes) is read here and replayed to the app."""
 
     def __init__(self, app, limit: int):
         self.app, self.limit = app, limit
@@ -158,36 +159,34 @@ class BodyLimit:
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
+        too_big = JSONResponse({"error": f"request body larger than {self.limit:,} bytes; send a smaller household or refer to one in the book by name",
+                                "problems": []}, status_code=413)
         length = dict(scope["headers"]).get(b"content-length")
-        too_big = JSONResponse({"error": f"request body larger than {self.limit:,} bytes; send a smaller household or refer to one in the book by name", "problems": []}, status_code=413)
         if length is not None and (not length.isdigit() or int(length) > self.limit):
             return await too_big(scope, receive, send)
-        seen = 0
-        started = False
-
-        async def counted():
-            nonlocal seen
+        if scope["method"] in ("GET", "HEAD", "DELETE", "OPTIONS"):
+            return await self.app(scope, receive, send)
+        chunks, seen = [], 0
+        while True:
             message = await receive()
-            if message["type"] == "http.request":
-                seen += len(message.get("body", b""))
-                if seen > self.limit:
-                    raise _TooBig
-            return message
+            if message["type"] != "http.request":
+                return  # the client went away
+            chunks.append(message.get("body", b""))
+            seen += len(chunks[-1])
+            if seen > self.limit:
+                return await too_big(scope, receive, send)
+            if not message.get("more_body", False):
+                break
+        body, replayed = b"".join(chunks), False
 
-        async def tracked_send(message):
-            nonlocal started
-            started = started or message["type"] == "http.response.start"
-            await send(message)
+        async def replay():
+            nonlocal replayed
+            if not replayed:
+                replayed = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
 
-        try:
-            await self.app(scope, counted, tracked_send)
-        except _TooBig:
-            if not started:
-                await too_big(scope, receive, send)
-
-
-class _TooBig(Exception):
-    pass
+        await self.app(scope, replay, send)
 
 
 def json_size(value: object) -> int:
