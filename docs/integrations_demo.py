@@ -43,9 +43,12 @@ def serve_in_thread(app, port: int) -> uvicorn.Server:
     return server
 
 
-def short(value, limit: int = 900) -> str:
-    text = json.dumps(value, indent=2)
-    return text if len(text) <= limit else text[:limit] + "\n  ..."
+def short(result: dict) -> str:
+    """The Result's headline fields and its first order; the README says the rest is there."""
+    keep = {k: result[k] for k in ("tool", "household", "as_of", "status", "solver", "gap", "taxes", "disclaimer")}
+    keep["trades"] = result["trades"][:1] + [f"... {len(result['trades']) - 1} more"]
+    keep["extra"] = {"withdrawal": result["extra"].get("withdrawal")}
+    return json.dumps(keep, indent=2)
 
 
 async def mcp_session(url: str) -> list[str]:

@@ -168,3 +168,9 @@ def test_a_solve_past_its_limit_answers_with_the_best_plan_and_its_gap(api):
     if body["status"] == "feasible":
         assert body["gap"] is not None
     assert elapsed < 1 + 30 + 30  # the limit, model building and a worker start on a loaded machine
+
+
+def test_help_imports_neither_the_solver_stack_nor_the_servers():
+    code = "import sys; from assistant.cli import build_parser; build_parser(); print(sorted(m for m in ('pyomo', 'fastapi', 'fastmcp', 'uvicorn') if m in sys.modules))"
+    p = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert p.stdout.strip() == "[]", p.stderr
