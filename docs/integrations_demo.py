@@ -57,7 +57,7 @@ async def mcp_session(url: str) -> list[str]:
         tools = await c.list_tools()
         out.append(f">>> list_tools()\n{', '.join(t.name for t in tools)}")
         resources = await c.list_resources()
-        out.append(f">>> list_resources()\n" + "\n".join(f"{r.uri}  {r.name}" for r in resources))
+        out.append(">>> list_resources()\n" + "\n".join(f"{r.uri}  {r.name}" for r in resources))
         answer = await c.call_tool("withdraw", {"household": "rivera", "amount": 20000})
         out.append(">>> call_tool('withdraw', {'household': 'rivera', 'amount': 20000})\n"
                    f"text:\n{answer.content[0].text}\n"

@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, create_model
 from engine.household import HouseholdError, household_schema, parse_household
 from engine.results import DISCLAIMER, Result
 
-from .common import DEFAULT_TIME_LIMIT, MAX_DOCUMENT_BYTES, BodyLimit, Pool, argument_problems, payload
+from .common import DEFAULT_TIME_LIMIT, GRACE_SECONDS, MAX_DOCUMENT_BYTES, BodyLimit, Pool, argument_problems, payload
 from .tokens import TokenEntry, TokensFile, find_token
 
 
@@ -46,7 +46,7 @@ def _request_model(tool: str, args_model: type[BaseModel]) -> type[BaseModel]:
 
 
 def create_app(book, tokens: TokensFile | None, *, solver: str = "auto", time_limit: float = DEFAULT_TIME_LIMIT,
-               max_body: int = MAX_DOCUMENT_BYTES, workers: int = 2) -> FastAPI:
+               max_body: int = MAX_DOCUMENT_BYTES, workers: int = 2, grace: float = GRACE_SECONDS) -> FastAPI:
     """An app over one book. tokens=None serves without auth (the CLI allows that on loopback only)."""
     from tools import ARGS
 
@@ -120,9 +120,9 @@ def create_app(book, tokens: TokensFile | None, *, solver: str = "auto", time_li
         if limit > time_limit:
             raise ApiError(422, "bad request", [f"time_limit: at most {time_limit:g} seconds on this server (got {limit:g})"])
         try:
-            outcome = await pool.run(h, tool, arguments, solver, limit)
+            outcome = await pool.run(h, tool, arguments, solver, limit, grace)
         except asyncio.TimeoutError:
-            raise ApiError(408, f"the {tool} request did not finish within {limit + 30:g} seconds; ask for a shorter time_limit or a smaller household") from None
+            raise ApiError(408, f"the {tool} request did not finish within {limit + grace:g} seconds; ask for a shorter time_limit or a smaller household") from None
         if outcome.error:
             raise ApiError(422, "bad request", [outcome.error])
         return JSONResponse(payload(outcome))

@@ -137,10 +137,10 @@ class Pool:
             self._executor = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"))
         return self._executor
 
-    async def run(self, household: Household, tool: str, arguments: dict, solver: str, time_limit: float):
+    async def run(self, household: Household, tool: str, arguments: dict, solver: str, time_limit: float, grace: float = GRACE_SECONDS):
         """The outcome, or asyncio.TimeoutError when the solve and its grace time are spent."""
         future = asyncio.get_running_loop().run_in_executor(self._get(), solve, household, tool, arguments, solver, time_limit)
-        return await asyncio.wait_for(future, timeout=time_limit + GRACE_SECONDS)
+        return await asyncio.wait_for(future, timeout=time_limit + grace)
 
     def close(self) -> None:
         if self._executor is not None:

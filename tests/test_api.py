@@ -174,3 +174,33 @@ def test_help_imports_neither_the_solver_stack_nor_the_servers():
     code = "import sys; from assistant.cli import build_parser; build_parser(); print(sorted(m for m in ('pyomo', 'fastapi', 'fastmcp', 'uvicorn') if m in sys.modules))"
     p = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert p.stdout.strip() == "[]", p.stderr
+
+
+def test_a_request_past_its_time_and_grace_is_408_not_a_hung_connection(tmp_path):
+    """A real uvicorn on loopback serving an app whose grace time is zero: the answer must come
+    as 408 at about the time limit, while the worker is still starting."""
+    import threading
+
+    import uvicorn
+
+    from integrations.api import create_app
+    from integrations.common import load_book
+    from servers import free_port
+
+    app = create_app(load_book(small_book(tmp_path / "book")), None, time_limit=0.2, grace=0.0)
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        while not server.started:
+            time.sleep(0.05)
+        started = time.monotonic()
+        r = httpx.post(f"http://127.0.0.1:{port}/v1/rebalance", json={"household": RIVERA}, timeout=60)
+        elapsed = time.monotonic() - started
+    finally:
+        server.should_exit = True
+        thread.join(15)
+    assert r.status_code == 408
+    assert "did not finish within 0.2 seconds" in r.json()["error"]
+    assert elapsed < 10

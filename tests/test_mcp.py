@@ -153,3 +153,22 @@ def test_book_loading_is_all_or_nothing(tmp_path):
     (folder / "bad.json").write_text("{not json")
     with pytest.raises(ValueError, match="bad.json: .*not valid JSON"):
         load_book(folder)
+
+
+def test_stdio_transport_as_a_desktop_assistant_starts_it(tmp_path):
+    import sys
+
+    from fastmcp.client.transports import StdioTransport
+
+    folder = small_book(tmp_path / "book")
+    transport = StdioTransport(command=sys.executable, args=["-m", "assistant.cli", "mcp", "--book", str(folder)], cwd=str(ROOT))
+
+    async def go():
+        async with Client(transport, timeout=120) as c:
+            names = {t.name for t in await c.list_tools()}
+            answer = await c.call_tool("household_summary", {"household": "rivera"}, timeout=120)
+            return names, answer
+
+    names, answer = run(go())
+    assert names == set(ARGS)
+    assert answer.structured_content["household"] == RIVERA and DISCLAIMER in answer.content[0].text
