@@ -5,13 +5,17 @@ the objects it receives: tickers exist, targets sum to one, taxable lots carry a
 """
 from __future__ import annotations
 
-import json
+import difflib
+import re
+import typing
 from collections import Counter
 from datetime import date
 from pathlib import Path
-from typing import Literal, Optional
+from typing import Annotated, Literal, Optional
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
+
+from .reading import UnreadableFile, read_user_json
 
 AccountKind = Literal["taxable", "traditional", "roth", "hsa"]
 FilingStatus = Literal["single", "married_joint", "married_separate", "head_of_household"]
@@ -19,6 +23,43 @@ RestrictionRule = Literal["no_sell", "no_buy", "hold"]
 
 TAX_ADVANTAGED: frozenset[str] = frozenset({"traditional", "roth", "hsa"})
 CASH_CLASS = "cash"
+
+# Bounds on what one household file may hold (README, "Input limits"). They keep a hostile or
+# broken file from costing minutes or gigabytes; real households are far inside them.
+MAX_NAME_LENGTH = 200  # household name, owner: characters
+MAX_ID_LENGTH = 64  # account and lot ids, asset classes: characters
+MAX_TICKER_LENGTH = 32
+MAX_ACCOUNTS = 1_000
+MAX_SECURITIES = 20_000
+MAX_LOTS = 100_000  # in all accounts together
+MAX_LIST_ITEMS = 20_000  # restrictions, identical/substitutes groups, recent loss sales
+
+# Ids and tickers end up in order CSVs, spreadsheets and Markdown tables: a first character of
+# = + - @ makes a spreadsheet formula, | shifts a table's columns, a newline breaks a row.
+_SAFE_ID = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_ .:/#&()'-]*")
+_SAFE_ID_CHARS = "letters, digits, space and _ . : / # & ( ) ' -"
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def _safe_id(value: str) -> str:
+    if _SAFE_ID.fullmatch(value) and not value.endswith(" "):
+        return value
+    if value[:1] in "=+-@":
+        raise ValueError(f"{value[:40]!r} starts with {value[0]!r}, which spreadsheets read as a formula; start it with a letter or digit")
+    bad = next((c for c in value if not _SAFE_ID.fullmatch("a" + c)), " ")
+    raise ValueError(f"{value[:40]!r} holds {bad!r}; use only {_SAFE_ID_CHARS}, starting with a letter, digit or _ (and no trailing space)")
+
+
+def _plain_text(value: str) -> str:
+    if _CONTROL.search(value):
+        raise ValueError("holds a newline or control character; write it on one line of plain text")
+    return value
+
+
+SafeId = Annotated[str, Field(min_length=1, max_length=MAX_ID_LENGTH), AfterValidator(_safe_id)]
+Ticker = Annotated[str, Field(min_length=1, max_length=MAX_TICKER_LENGTH), AfterValidator(_safe_id)]
+Name = Annotated[str, Field(min_length=1, max_length=MAX_NAME_LENGTH), AfterValidator(_plain_text)]
+AssetClass = Annotated[str, Field(min_length=1, max_length=MAX_ID_LENGTH), AfterValidator(_plain_text)]
 
 
 class HouseholdError(ValueError):
@@ -47,8 +88,8 @@ class TaxProfile(_Strict):
 
 
 class Security(_Strict):
-    ticker: str = Field(min_length=1)
-    asset_class: str = Field(min_length=1)
+    ticker: Ticker
+    asset_class: AssetClass
     price: float = Field(gt=0, description="dollars per share")
     yield_: float = Field(0.0, alias="yield", ge=0, le=1, description="annual distribution yield")
     qualified_share: float = Field(1.0, ge=0, le=1, description="share of distributions taxed as qualified")
@@ -58,49 +99,56 @@ class Security(_Strict):
 class Lot(_Strict):
     """One tax lot. In a taxable account `cost_basis` (total dollars) and `acquired` are required."""
 
-    id: Optional[str] = None
-    ticker: str = Field(min_length=1)
+    id: Optional[SafeId] = None
+    ticker: Ticker
     shares: float = Field(gt=0)
     cost_basis: Optional[float] = Field(None, ge=0, description="total dollars paid for the lot")
     acquired: Optional[date] = None
 
 
 class Account(_Strict):
-    id: str = Field(min_length=1)
+    id: SafeId
     kind: AccountKind
     cash: float = Field(0.0, ge=0, description="dollars of cash in the account")
     cash_reserve: float = Field(0.0, ge=0, description="dollars of cash the plan may not spend")
     whole_shares: bool = False
-    owner: Optional[str] = None
+    owner: Optional[Name] = None
     birth_year: Optional[int] = Field(None, ge=1900, le=2100)
     rmd_remaining: Optional[float] = Field(None, ge=0, description="dollars of this year's required minimum distribution not yet taken")
-    holdings: list[Lot] = Field(default_factory=list)
+    holdings: list[Lot] = Field(default_factory=list, max_length=MAX_LOTS)
 
 
 class Restriction(_Strict):
-    account: str
-    ticker: Optional[str] = None
+    account: str = Field(max_length=MAX_ID_LENGTH)
+    ticker: Optional[str] = Field(None, max_length=MAX_TICKER_LENGTH)
     rule: RestrictionRule
 
 
 class RecentLossSale(_Strict):
     """A loss realized before `as_of`: buying it back within 30 days of `date` would wash it."""
 
-    ticker: str
+    ticker: str = Field(max_length=MAX_TICKER_LENGTH)
     date: date
 
 
 class Household(_Strict):
-    name: str = Field(min_length=1)
+    name: Name
     as_of: date
     tax: TaxProfile = Field(default_factory=TaxProfile)
-    targets: dict[str, float]
-    securities: list[Security]
-    accounts: list[Account] = Field(min_length=1)
-    restrictions: list[Restriction] = Field(default_factory=list)
-    identical: list[list[str]] = Field(default_factory=list)
-    substitutes: list[list[str]] = Field(default_factory=list)
-    recent_loss_sales: list[RecentLossSale] = Field(default_factory=list)
+    targets: dict[AssetClass, float] = Field(max_length=MAX_SECURITIES)
+    securities: list[Security] = Field(max_length=MAX_SECURITIES)
+    accounts: list[Account] = Field(min_length=1, max_length=MAX_ACCOUNTS)
+    restrictions: list[Restriction] = Field(default_factory=list, max_length=MAX_LIST_ITEMS)
+    identical: list[list[Annotated[str, Field(max_length=MAX_TICKER_LENGTH)]]] = Field(default_factory=list, max_length=MAX_LIST_ITEMS)
+    substitutes: list[list[Annotated[str, Field(max_length=MAX_TICKER_LENGTH)]]] = Field(default_factory=list, max_length=MAX_LIST_ITEMS)
+    recent_loss_sales: list[RecentLossSale] = Field(default_factory=list, max_length=MAX_LIST_ITEMS)
+    # What validation let through but the user should hear about (e.g. a ticker dropped from a
+    # substitutes group). Not part of the file; the CLI prints them on stderr.
+    _input_warnings: list[str] = PrivateAttr(default_factory=list)
+
+    @property
+    def input_warnings(self) -> list[str]:
+        return list(self._input_warnings)
 
     @model_validator(mode="after")
     def _consistent(self) -> "Household":
@@ -119,8 +167,12 @@ class Household(_Strict):
         for a_id, n in Counter(account_ids).items():
             if n > 1:
                 problems.append(f"accounts: id {a_id!r} is used {n} times; give each account its own id")
+        lots = sum(len(a.holdings) for a in self.accounts)
+        if lots > MAX_LOTS:
+            problems.append(f"accounts: {lots:,} lots in all; a household may hold at most {MAX_LOTS:,} (split it into several households)")
+        # Every check below is one pass with set lookups: a 50,000-lot file validates in well under a second.
         for i, acct in enumerate(self.accounts):
-            lot_ids: list[str] = []
+            lot_ids: set[str] = set()
             per_ticker: Counter[str] = Counter()
             # A default id must not take an id the file gives to a later lot.
             explicit_ids = {lot.id for lot in acct.holdings if lot.id is not None}
@@ -143,21 +195,33 @@ class Household(_Strict):
                         lot.id = f"{lot.ticker}-{per_ticker[lot.ticker]}"
                 if lot.id in lot_ids:
                     problems.append(f"{where}.id: lot id {lot.id!r} is used twice in account {acct.id!r}")
-                lot_ids.append(lot.id)
+                lot_ids.add(lot.id)
             if acct.whole_shares:
                 for j, lot in enumerate(acct.holdings):
                     if abs(lot.shares - round(lot.shares)) > 1e-9:
                         problems.append(f"accounts[{i}].holdings[{j}].shares: account {acct.id!r} trades whole shares but the lot holds {lot.shares}")
+        account_set = set(account_ids)
         for k, r in enumerate(self.restrictions):
-            if r.account not in account_ids:
-                problems.append(f"restrictions[{k}].account: no account {r.account!r}; accounts are {', '.join(account_ids)}")
+            if r.account not in account_set:
+                problems.append(f"restrictions[{k}].account: no account {r.account!r}; accounts are {_listing(account_ids)}")
             if r.ticker is not None and r.ticker not in known:
                 problems.append(f"restrictions[{k}].ticker: unknown ticker {r.ticker!r}")
+        self._input_warnings = []
         for field in ("identical", "substitutes"):
+            # Firm-wide lists name tickers this household never priced: those cannot be bought
+            # without a price, so they leave the group with a warning instead of failing the file.
+            kept_groups: list[list[str]] = []
             for k, group in enumerate(getattr(self, field)):
-                for t in group:
-                    if t not in known:
-                        problems.append(f"{field}[{k}]: unknown ticker {t!r}; add it to securities or drop it from the group")
+                kept = [t for t in dict.fromkeys(group) if t in known]
+                dropped = [t for t in dict.fromkeys(group) if t not in known]
+                if dropped:
+                    self._input_warnings.append(
+                        f"{field}[{k}]: ignored {', '.join(map(repr, dropped))}: not in securities (no price), so never bought"
+                        + ("; the group is left with fewer than two tickers and is dropped" if len(kept) < 2 else "")
+                    )
+                if len(kept) >= 2:
+                    kept_groups.append(kept)
+            setattr(self, field, kept_groups)
         for k, s in enumerate(self.recent_loss_sales):
             if s.ticker not in known:
                 problems.append(f"recent_loss_sales[{k}].ticker: unknown ticker {s.ticker!r}")
@@ -195,17 +259,68 @@ class Household(_Strict):
         raise KeyError(account_id)
 
 
+def _listing(names: list[str], most: int = 20) -> str:
+    """Names for a message, bounded: a 1,000-account household must not make a 1,000-name line."""
+    return ", ".join(names[:most]) + (f" and {len(names) - most} more" if len(names) > most else "")
+
+
+def _model_at(loc: tuple) -> type[BaseModel] | None:
+    """The model class a validation error location points into (Household for the top)."""
+    model: type[BaseModel] | None = Household
+    for step in loc[:-1]:
+        if isinstance(step, int) or model is None:
+            continue
+        field = model.model_fields.get(step) or next((f for f in model.model_fields.values() if f.alias == step), None)
+        model = _inner_model(field.annotation) if field is not None else None
+    return model
+
+
+def _inner_model(annotation: object) -> type[BaseModel] | None:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in typing.get_args(annotation):
+        found = _inner_model(arg)
+        if found is not None:
+            return found
+    return None
+
+
+def _unknown_field(loc: tuple, where: str) -> str:
+    key = str(loc[-1])
+    model = _model_at(loc)
+    names = [f.alias or n for n, f in model.model_fields.items()] if model is not None else []
+    close = difflib.get_close_matches(key, names, n=1, cutoff=0.6)
+    if close:
+        return f"{where}: unknown field {_clip(repr(key))}; did you mean `{close[0]}`?"
+    return f"{where}: unknown field {_clip(repr(key))}; the fields here are {', '.join(names)}" if names else f"{where}: unknown field {_clip(repr(key))}"
+
+
 def _format_validation_error(err: ValidationError) -> list[str]:
     problems: list[str] = []
     for e in err.errors():
         loc = ".".join(str(p) if not isinstance(p, int) else f"[{p}]" for p in e["loc"]).replace(".[", "[")
         msg = e["msg"]
-        if msg.startswith("Value error, "):
-            # Our own model validator already names fields; keep its lines as they are.
-            problems.extend(msg[len("Value error, "):].splitlines())
+        if e["type"] == "extra_forbidden":
+            problems.append(_unknown_field(tuple(e["loc"]), loc))
             continue
-        problems.append(f"{loc or 'household'}: {msg}" + (f" (got {e['input']!r})" if e["type"] not in ("missing",) and not isinstance(e.get("input"), (dict, list)) else ""))
+        if msg.startswith("Value error, "):
+            if not e["loc"]:
+                # Our own model validator already names fields; keep its lines as they are.
+                problems.extend(msg[len("Value error, "):].splitlines())
+            else:
+                problems.append(f"{loc}: {msg[len('Value error, '):]}")
+            continue
+        if e["type"] in ("string_too_long", "too_long"):
+            problems.append(f"{loc}: {msg}; shorten it")
+            continue
+        shown = "" if e["type"] == "missing" or isinstance(e.get("input"), (dict, list)) else f" (got {_clip(repr(e['input']))})"
+        problems.append(f"{loc or 'household'}: {msg}{shown}")
     return problems
+
+
+def _clip(text: str, most: int = 80) -> str:
+    """A user's value in a message, cut short: a 19 MB name must not become a 19 MB message."""
+    return text if len(text) <= most else text[: most - 1] + "…"
 
 
 def parse_household(data: object) -> Household:
@@ -217,16 +332,11 @@ def parse_household(data: object) -> Household:
 
 
 def load_household(path: str | Path) -> Household:
-    """Read and validate a household JSON file."""
-    p = Path(path)
+    """Read (bounded: engine.reading's limits) and validate a household JSON file."""
     try:
-        text = p.read_text()
-    except OSError as err:
-        raise HouseholdError([f"{p}: cannot read the file ({err.strerror}); check the path"]) from None
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as err:
-        raise HouseholdError([f"{p}: not valid JSON at line {err.lineno} column {err.colno}: {err.msg}"]) from None
+        data = read_user_json(path, what="household file")
+    except UnreadableFile as err:
+        raise HouseholdError([str(err)]) from None
     return parse_household(data)
 
 
