@@ -13,7 +13,7 @@ from datetime import date
 from pathlib import Path
 from typing import Annotated, Literal, Optional
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
 
 from .reading import UnreadableFile, read_user_json
 
@@ -35,31 +35,31 @@ MAX_LOTS = 100_000  # in all accounts together
 MAX_LIST_ITEMS = 20_000  # restrictions, identical/substitutes groups, recent loss sales
 
 # Ids and tickers end up in order CSVs, spreadsheets and Markdown tables: a first character of
-# = + - @ makes a spreadsheet formula, | shifts a table's columns, a newline breaks a row.
-_SAFE_ID = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_ .:/#&()'-]*")
+# = + - @ makes a spreadsheet formula, | shifts a table's columns, a newline breaks a row. The
+# pattern is checked by pydantic-core (no Python call per lot); `_id_problem` explains a miss.
+_ID_FIRST, _ID_REST = "A-Za-z0-9_", "A-Za-z0-9_ .:/#&()'-"
+SAFE_ID_PATTERN = rf"^[{_ID_FIRST}](?:[{_ID_REST}]*[{_ID_REST.replace(' ', '')}])?$"
 _SAFE_ID_CHARS = "letters, digits, space and _ . : / # & ( ) ' -"
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+# No control characters (C0, DEL, C1) and no Unicode line or paragraph separators.
+PLAIN_TEXT_PATTERN = r"^[^\x00-\x1f\x7f-\x9f\u2028\u2029]*$"
 
 
-def _safe_id(value: str) -> str:
-    if _SAFE_ID.fullmatch(value) and not value.endswith(" "):
-        return value
+def _id_problem(value: str) -> str:
+    """Why `value` is not a safe id or ticker, and the fix."""
     if value[:1] in "=+-@":
-        raise ValueError(f"{value[:40]!r} starts with {value[0]!r}, which spreadsheets read as a formula; start it with a letter or digit")
-    bad = next((c for c in value if not _SAFE_ID.fullmatch("a" + c)), " ")
-    raise ValueError(f"{value[:40]!r} holds {bad!r}; use only {_SAFE_ID_CHARS}, starting with a letter, digit or _ (and no trailing space)")
+        return f"{value[:40]!r} starts with {value[0]!r}, which spreadsheets read as a formula; start it with a letter, digit or _"
+    if value.endswith(" "):
+        return f"{value[:40]!r} ends with a space; remove it"
+    first = re.compile(f"[{_ID_FIRST}]")
+    rest = re.compile(f"[{_ID_REST}]")
+    bad = value[0] if not first.fullmatch(value[:1]) else next((c for c in value if not rest.fullmatch(c)), "?")
+    return f"{value[:40]!r} holds {bad!r}; use only {_SAFE_ID_CHARS}, starting with a letter, digit or _"
 
 
-def _plain_text(value: str) -> str:
-    if _CONTROL.search(value):
-        raise ValueError("holds a newline or control character; write it on one line of plain text")
-    return value
-
-
-SafeId = Annotated[str, Field(min_length=1, max_length=MAX_ID_LENGTH), AfterValidator(_safe_id)]
-Ticker = Annotated[str, Field(min_length=1, max_length=MAX_TICKER_LENGTH), AfterValidator(_safe_id)]
-Name = Annotated[str, Field(min_length=1, max_length=MAX_NAME_LENGTH), AfterValidator(_plain_text)]
-AssetClass = Annotated[str, Field(min_length=1, max_length=MAX_ID_LENGTH), AfterValidator(_plain_text)]
+SafeId = Annotated[str, Field(min_length=1, max_length=MAX_ID_LENGTH, pattern=SAFE_ID_PATTERN)]
+Ticker = Annotated[str, Field(min_length=1, max_length=MAX_TICKER_LENGTH, pattern=SAFE_ID_PATTERN)]
+Name = Annotated[str, Field(min_length=1, max_length=MAX_NAME_LENGTH, pattern=PLAIN_TEXT_PATTERN)]
+AssetClass = Annotated[str, Field(min_length=1, max_length=MAX_ID_LENGTH, pattern=PLAIN_TEXT_PATTERN)]
 
 
 class HouseholdError(ValueError):
@@ -309,6 +309,13 @@ def _format_validation_error(err: ValidationError) -> list[str]:
                 problems.extend(msg[len("Value error, "):].splitlines())
             else:
                 problems.append(f"{loc}: {msg[len('Value error, '):]}")
+            continue
+        if e["type"] == "string_pattern_mismatch":
+            pattern = (e.get("ctx") or {}).get("pattern")
+            if pattern == SAFE_ID_PATTERN:
+                problems.append(f"{loc}: {_id_problem(str(e['input']))}")
+            else:
+                problems.append(f"{loc}: holds a newline or control character; write it on one line of plain text")
             continue
         if e["type"] in ("string_too_long", "too_long"):
             problems.append(f"{loc}: {msg}; shorten it")
