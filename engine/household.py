@@ -70,6 +70,14 @@ class HouseholdError(ValueError):
         super().__init__("invalid household:\n" + "\n".join(f"  - {p}" for p in problems))
 
 
+class UnreadableHousehold(HouseholdError):
+    """A household file that could not be read at all (size, encoding, nesting): one line."""
+
+    def __init__(self, problem: str):
+        self.problems = [problem]
+        ValueError.__init__(self, problem)
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
@@ -343,7 +351,7 @@ def load_household(path: str | Path) -> Household:
     try:
         data = read_user_json(path, what="household file")
     except UnreadableFile as err:
-        raise HouseholdError([str(err)]) from None
+        raise UnreadableHousehold(str(err)) from None
     return parse_household(data)
 
 

@@ -74,11 +74,15 @@ def decode_user_bytes(data: bytes, name: str, what: str = "file") -> str:
         text = data.decode(encoding)
     except UnicodeDecodeError as err:
         if b"\x00" in data[:4096]:
-            raise UnreadableFile(f"{name}: the {what} is binary (or UTF-16 without a byte-order mark), not text; save it as UTF-8") from None
+            raise UnreadableFile(_nul_problem(name, what)) from None
         raise UnreadableFile(f"{name}: the {what} is not UTF-8 text (byte 0x{data[err.start]:02x} at offset {err.start}); save it as UTF-8") from None
     if "\x00" in text:
-        raise UnreadableFile(f"{name}: the {what} is binary (it holds NUL bytes), not text; save it as UTF-8")
+        raise UnreadableFile(_nul_problem(name, what))
     return text
+
+
+def _nul_problem(name: str, what: str) -> str:
+    return f"{name}: the {what} is binary or UTF-16 without a byte-order mark (it holds NUL bytes), not text; save it as UTF-8"
 
 
 # Only brackets and quotes matter for nesting; {} folds onto [] (a depth is a depth).

@@ -18,6 +18,7 @@ the import there.
 from __future__ import annotations
 
 import csv
+import io
 import json
 import math
 import re
@@ -26,6 +27,7 @@ from pathlib import Path
 from typing import get_args
 
 from engine.household import AccountKind, Household, HouseholdError, parse_household
+from engine.reading import UnreadableFile, loads_user_json, read_user_text
 
 REQUIRED_COLUMNS = ("account", "kind", "ticker", "shares", "cost_basis", "acquired")
 ACCOUNT_KINDS: tuple[str, ...] = get_args(AccountKind)
@@ -100,17 +102,10 @@ def _normal_column(name: str) -> str:
 def _read_targets(path: Path, problems: _Problems) -> dict | None:
     """The targets file's household fields, or None when there is nothing usable in it."""
     try:
-        text = path.read_text(encoding="utf-8-sig")
-    except OSError as err:
-        problems.in_targets(None, f"cannot read the file ({err.strerror}); check the path")
-        return None
-    except UnicodeDecodeError:
-        problems.in_targets(None, "not UTF-8 text; save it as UTF-8 JSON")
-        return None
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as err:
-        problems.in_targets(None, f"not valid JSON at line {err.lineno} column {err.colno}: {err.msg}")
+        # Bounded like every user file (engine.reading); messages name the file themselves.
+        data = loads_user_json(read_user_text(path, what="targets file"), str(path), "targets file")
+    except UnreadableFile as err:
+        problems.items.append(str(err).replace(f"{path}:", f"{problems.targets}:", 1))
         return None
     if not isinstance(data, dict):
         problems.in_targets(None, "must be a JSON object with name, as_of, tax, targets and securities")
@@ -135,13 +130,9 @@ def _read_positions(path: Path, problems: _Problems) -> list[tuple[int, dict[str
     """Data rows as (1-based data row number, column -> stripped cell), blank rows skipped;
     None when the file has no usable header or no rows."""
     try:
-        with path.open(newline="", encoding="utf-8-sig") as f:
-            records = list(csv.reader(f))
-    except OSError as err:
-        problems.in_positions(f"cannot read the file ({err.strerror}); check the path")
-        return None
-    except UnicodeDecodeError:
-        problems.in_positions("not UTF-8 text; export it as CSV UTF-8")
+        records = list(csv.reader(io.StringIO(read_user_text(path, what="positions file"), newline="")))
+    except UnreadableFile as err:
+        problems.items.append(str(err).replace(f"{path}:", f"{problems.positions}:", 1))
         return None
     except csv.Error as err:
         problems.in_positions(f"not a readable CSV file ({err}); export it again as CSV")
