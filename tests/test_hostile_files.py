@@ -14,7 +14,14 @@ from pathlib import Path
 
 import pytest
 
-from engine.reading import MAX_FILE_BYTES, MAX_JSON_DEPTH, UnreadableFile, json_depth_exceeds, loads_user_json, read_user_text
+from engine.reading import (
+    MAX_FILE_BYTES,
+    MAX_JSON_DEPTH,
+    UnreadableFile,
+    json_depth_exceeds,
+    loads_user_json,
+    read_user_text,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 RIVERA = ROOT / "examples" / "rivera.json"

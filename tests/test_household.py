@@ -8,7 +8,12 @@ from datetime import date
 
 import pytest
 
-from engine.household import HouseholdError, household_schema, load_household, parse_household
+from engine.household import (
+    HouseholdError,
+    household_schema,
+    load_household,
+    parse_household,
+)
 
 
 def household() -> dict:
@@ -374,9 +379,12 @@ def test_fifty_thousand_lots_validate_in_under_a_second():
     lots = [{"id": f"L{k}", "ticker": "VTI", "shares": 1, "cost_basis": 200.0, "acquired": "2020-01-02"} for k in range(25_000)]
     unnamed = [{"ticker": "BND", "shares": 1, "cost_basis": 70.0, "acquired": "2020-01-02"} for _ in range(25_000)]
     d["accounts"][0]["holdings"] = lots + unnamed
-    started = time.perf_counter()
-    h = parse_household(d)
-    seconds = time.perf_counter() - started
+    # Best of three: the machine is shared, and a quadratic check (13.5 s) fails every run anyway.
+    seconds = float("inf")
+    for _ in range(3):
+        started = time.perf_counter()
+        h = parse_household(copy.deepcopy(d))
+        seconds = min(seconds, time.perf_counter() - started)
     assert sum(len(a.holdings) for a in h.accounts) == 50_000 + 2
     ids = [lot.id for lot in h.accounts[0].holdings]
     assert len(set(ids)) == len(ids) == 50_000  # default ids are unique too

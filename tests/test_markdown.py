@@ -22,7 +22,7 @@ def cell(text: str) -> str:
 
 
 def cells_of(rendered: str) -> list[str]:
-    return re.findall(r"<td>(.*?)</td>", rendered, re.S)
+    return re.findall(r"<td>(.*?)</td>", rendered, re.DOTALL)
 
 
 @pytest.mark.parametrize(
