@@ -189,28 +189,30 @@ class Household(_Strict):
         for i, acct in enumerate(self.accounts):
             lot_ids: set[str] = set()
             per_ticker: Counter[str] = Counter()
+            taxable = acct.kind == "taxable"
             # A default id must not take an id the file gives to a later lot.
             explicit_ids = {lot.id for lot in acct.holdings if lot.id is not None}
             for j, lot in enumerate(acct.holdings):
-                where = f"accounts[{i}].holdings[{j}]"
                 if lot.ticker not in known:
-                    problems.append(f"{where}.ticker: unknown ticker {lot.ticker!r}; add it to securities with its price and asset_class")
-                if acct.kind == "taxable":
+                    problems.append(f"accounts[{i}].holdings[{j}].ticker: unknown ticker {lot.ticker!r}; add it to securities with its price and asset_class")
+                if taxable:
                     if lot.cost_basis is None:
-                        problems.append(f"{where}.cost_basis: a lot in taxable account {acct.id!r} needs cost_basis (total dollars paid)")
+                        problems.append(f"accounts[{i}].holdings[{j}].cost_basis: a lot in taxable account {acct.id!r} needs cost_basis (total dollars paid)")
                     if lot.acquired is None:
-                        problems.append(f"{where}.acquired: a lot in taxable account {acct.id!r} needs its acquired date (YYYY-MM-DD)")
+                        problems.append(f"accounts[{i}].holdings[{j}].acquired: a lot in taxable account {acct.id!r} needs its acquired date (YYYY-MM-DD)")
                 if lot.acquired is not None and lot.acquired > self.as_of:
-                    problems.append(f"{where}.acquired: {lot.acquired} is after as_of {self.as_of}")
-                if lot.id is None:
+                    problems.append(f"accounts[{i}].holdings[{j}].acquired: {lot.acquired} is after as_of {self.as_of}")
+                lot_id = lot.id
+                if lot_id is None:
                     per_ticker[lot.ticker] += 1
-                    lot.id = f"{lot.ticker}-{per_ticker[lot.ticker]}"
-                    while lot.id in lot_ids or lot.id in explicit_ids:
+                    lot_id = f"{lot.ticker}-{per_ticker[lot.ticker]}"
+                    while lot_id in lot_ids or lot_id in explicit_ids:
                         per_ticker[lot.ticker] += 1
-                        lot.id = f"{lot.ticker}-{per_ticker[lot.ticker]}"
-                if lot.id in lot_ids:
-                    problems.append(f"{where}.id: lot id {lot.id!r} is used twice in account {acct.id!r}")
-                lot_ids.add(lot.id)
+                        lot_id = f"{lot.ticker}-{per_ticker[lot.ticker]}"
+                    lot.id = lot_id
+                elif lot_id in lot_ids:
+                    problems.append(f"accounts[{i}].holdings[{j}].id: lot id {lot_id!r} is used twice in account {acct.id!r}")
+                lot_ids.add(lot_id)
             if acct.whole_shares:
                 for j, lot in enumerate(acct.holdings):
                     if abs(lot.shares - round(lot.shares)) > 1e-9:

@@ -379,16 +379,17 @@ def test_fifty_thousand_lots_validate_in_under_a_second():
     lots = [{"id": f"L{k}", "ticker": "VTI", "shares": 1, "cost_basis": 200.0, "acquired": "2020-01-02"} for k in range(25_000)]
     unnamed = [{"ticker": "BND", "shares": 1, "cost_basis": 70.0, "acquired": "2020-01-02"} for _ in range(25_000)]
     d["accounts"][0]["holdings"] = lots + unnamed
-    # Best of three: the machine is shared, and a quadratic check (13.5 s) fails every run anyway.
+    # CPU time of this process, best of three: other work on a shared machine does not count
+    # against it, and a quadratic check (13.5 s) fails every run anyway.
     seconds = float("inf")
     for _ in range(3):
-        started = time.perf_counter()
+        started = time.process_time()
         h = parse_household(d)
-        seconds = min(seconds, time.perf_counter() - started)
+        seconds = min(seconds, time.process_time() - started)
     assert sum(len(a.holdings) for a in h.accounts) == 50_000 + 2
     ids = [lot.id for lot in h.accounts[0].holdings]
     assert len(set(ids)) == len(ids) == 50_000  # default ids are unique too
-    assert seconds < 1.0, f"50,000 lots took {seconds:.2f} s"
+    assert seconds < 1.0, f"50,000 lots took {seconds:.2f} s of CPU"
 
 
 def test_duplicate_lot_id_still_found_among_many():
