@@ -18,6 +18,7 @@ the import there.
 from __future__ import annotations
 
 import csv
+import difflib
 import io
 import json
 import math
@@ -114,7 +115,9 @@ def _read_targets(path: Path, problems: _Problems) -> dict | None:
         if key == "accounts":
             problems.in_targets(None, "'accounts' come from the positions file; put each account's cash under 'cash' instead")
         elif key not in TARGETS_KEYS:
-            problems.in_targets(None, f"unknown key {key!r}; the keys are {', '.join(TARGETS_KEYS)}")
+            close = difflib.get_close_matches(str(key), TARGETS_KEYS, n=1, cutoff=0.6)
+            hint = f"did you mean `{close[0]}`?" if close else f"the keys are {', '.join(TARGETS_KEYS)}"
+            problems.in_targets(None, f"unknown key {str(key)[:60]!r}; {hint}")
     fields = {k: v for k, v in data.items() if k in TARGETS_KEYS}
     if not isinstance(fields.get("cash", {}), dict):
         problems.in_targets("cash", 'must map account id to dollars, e.g. {"joint-taxable": 1500}')
