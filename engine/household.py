@@ -315,7 +315,7 @@ def _unknown_field(loc: tuple, where: str) -> str:
 def _format_validation_error(err: ValidationError) -> list[str]:
     problems: list[str] = []
     for e in err.errors():
-        loc = ".".join(str(p) if not isinstance(p, int) else f"[{p}]" for p in e["loc"]).replace(".[", "[")
+        loc = _where(tuple(e["loc"]))
         msg = e["msg"]
         if e["type"] == "extra_forbidden":
             problems.append(_unknown_field(tuple(e["loc"]), loc))
@@ -340,6 +340,26 @@ def _format_validation_error(err: ValidationError) -> list[str]:
         shown = "" if e["type"] == "missing" or isinstance(e.get("input"), (dict, list)) else f" (got {_clip(repr(e['input']))})"
         problems.append(f"{loc or 'household'}: {msg}{shown}")
     return problems
+
+
+_PLAIN_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,63}")
+
+
+def _where(loc: tuple) -> str:
+    """A validation location as the file's path: accounts[0].holdings[2].id. A key from the
+    file that is not a plain name (a target class with a newline, say) is quoted and clipped,
+    so the message stays one line."""
+    parts: list[str] = []
+    for p in loc:
+        if isinstance(p, int):
+            parts.append(f"[{p}]")
+        elif p == "[key]":
+            parts.append(" (the key)")
+        elif _PLAIN_KEY.fullmatch(str(p)):
+            parts.append(f".{p}" if parts else str(p))
+        else:
+            parts.append(f"[{_clip(repr(str(p)), 40)}]")
+    return "".join(parts)
 
 
 def _clip(text: str, most: int = 80) -> str:

@@ -498,3 +498,14 @@ def test_lots_in_all_accounts_are_counted_against_the_limit(monkeypatch):
     d = household()
     msg = only_problem_starting(problems_of(d), "accounts:")
     assert "at most 3" in msg
+
+
+def test_every_message_is_one_bounded_line_even_for_hostile_keys():
+    d = household()
+    d["targets"] = {"us\nstocks": 0.6, "bonds": 0.35, "cash": 0.05}
+    d["accounts"][0]["x" * 10_000 + "\n"] = 1
+    problems = problems_of(d)
+    assert len(problems) == 2
+    for p in problems:
+        assert "\n" not in p and len(p) < 400, p
+    assert only_problem_starting(problems, "targets['us\\nstocks'] (the key)")
