@@ -198,6 +198,8 @@ def cmd_import(args: argparse.Namespace) -> int:
     from formats import import_positions, write_household
 
     household = import_positions(Path(args.positions), Path(args.targets))
+    for w in household.input_warnings:
+        print(f"householder: warning: {args.targets}: {w}", file=sys.stderr)
     if args.output:
         write_household(household, Path(args.output))
         print(f"wrote {args.output}: {len(household.accounts)} accounts, {sum(len(a.holdings) for a in household.accounts)} lots")

@@ -238,3 +238,14 @@ def test_cli_rewrites_a_setuid_order_file_as_a_plain_one(tmp_path):
     assert p.returncode == 0, p.stderr
     assert stat.S_IMODE(target.stat().st_mode) == 0o644
     assert target.read_text().startswith("account,ticker,action")
+
+
+def test_import_warns_about_an_unpriced_substitute(tmp_path):
+    targets = json.loads((ROOT / "examples" / "targets.json").read_text())
+    targets["substitutes"] = targets.get("substitutes", []) + [["VTI", "SCHB"]]
+    t = tmp_path / "targets.json"
+    t.write_text(json.dumps(targets))
+    p = run("import", str(ROOT / "examples" / "positions.csv"), "--targets", str(t))
+    assert p.returncode == 0, p.stderr
+    assert "warning" in p.stderr and "'SCHB'" in p.stderr
+    assert ["VTI", "SCHB"] not in json.loads(p.stdout).get("substitutes", [])
