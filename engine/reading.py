@@ -14,7 +14,7 @@ import os
 import stat
 from pathlib import Path
 
-MAX_FILE_BYTES = 32 * 1024 * 1024  # 32 MiB: a 100,000-lot household written with indent=2 is about 20 MiB
+MAX_FILE_BYTES = 32 * 1024 * 1024  # 32 MiB: a 100,000-lot household written with indent=2 is about 17 MiB
 MAX_JSON_DEPTH = 16  # a household nests 5 deep (household > accounts > [i] > holdings > [j])
 
 
@@ -74,7 +74,7 @@ def decode_user_bytes(data: bytes, name: str, what: str = "file") -> str:
     except UnicodeDecodeError as err:
         if b"\x00" in data[:4096]:
             raise UnreadableFile(_nul_problem(name, what)) from None
-        raise UnreadableFile(f"{name}: the {what} is not UTF-8 text (byte 0x{data[err.start]:02x} at offset {err.start}); save it as UTF-8") from None
+        raise UnreadableFile(f"{name}: the {what} is not {encoding.upper()} text (byte 0x{data[err.start]:02x} at offset {err.start}); save it as UTF-8") from None
     if "\x00" in text:
         raise UnreadableFile(_nul_problem(name, what))
     return text
