@@ -97,8 +97,9 @@ def _normal_column(name: str) -> str:
     return re.sub(r"[\s\-]+", "_", name.strip().lower())
 
 
-def _read_targets(path: Path, problems: _Problems) -> dict | None:
-    """The targets file's household fields, or None when there is nothing usable in it."""
+def _read_targets(path: Path, problems: _Problems, extra_keys: tuple[str, ...] = ()) -> dict | None:
+    """The targets file's household fields (and any `extra_keys` the caller reads), or None
+    when there is nothing usable in it."""
     try:
         text = path.read_text(encoding="utf-8-sig")
     except OSError as err:
@@ -118,9 +119,9 @@ def _read_targets(path: Path, problems: _Problems) -> dict | None:
     for key in data:
         if key == "accounts":
             problems.in_targets(None, "'accounts' come from the positions file; put each account's cash under 'cash' instead")
-        elif key not in TARGETS_KEYS:
-            problems.in_targets(None, f"unknown key {key!r}; the keys are {', '.join(TARGETS_KEYS)}")
-    fields = {k: v for k, v in data.items() if k in TARGETS_KEYS}
+        elif key not in TARGETS_KEYS + extra_keys:
+            problems.in_targets(None, f"unknown key {key!r}; the keys are {', '.join(TARGETS_KEYS + extra_keys)}")
+    fields = {k: v for k, v in data.items() if k in TARGETS_KEYS + extra_keys}
     if not isinstance(fields.get("cash", {}), dict):
         problems.in_targets("cash", 'must map account id to dollars, e.g. {"joint-taxable": 1500}')
         fields.pop("cash")
