@@ -47,7 +47,7 @@ def _flex_lot(attrs: dict, where: str, out: Parsed) -> RawLot | None:
         return None
     is_lot = attrs.get("levelOfDetail", "SUMMARY").upper() == "LOT"
     lot_id = attrs.get("originatingTransactionID") or attrs.get("transactionID") or None
-    return RawLot(where, CUSTODIAN, attrs.get("accountId", ""), "", symbol, shares, basis, acquired, price, lot_id if is_lot else None, is_lot)
+    return RawLot(where, CUSTODIAN, attrs.get("accountId", ""), attrs.get("accountName", ""), symbol, shares, basis, acquired, price, lot_id if is_lot else None, is_lot)
 
 
 def read_flex(text: str, name: str) -> Parsed:
@@ -97,9 +97,11 @@ def _keep_lots_over_summaries(found: list[RawLot], out: Parsed) -> None:
 
 def read_activity(text: str, name: str) -> Parsed:
     out = Parsed(CUSTODIAN)
-    account = ""
+    account = account_type = ""
     index: dict[str, int] | None = None
+    nav: dict[str, int] = {}
     found: list[RawLot] = []
+    cash: list[tuple[str, str]] = []
     for rec in records(text):
         where = f"{name} line {rec.line}"
         if rec.blank:
@@ -107,6 +109,15 @@ def read_activity(text: str, name: str) -> Parsed:
         section, kind = rec.first, cell(rec.cells, 1)
         if section == "Account Information" and kind == "Data" and cell(rec.cells, 2) == "Account":
             account = cell(rec.cells, 3).split()[0] if cell(rec.cells, 3) else ""
+            continue
+        if section == "Account Information" and kind == "Data" and cell(rec.cells, 2) == "Account Type":
+            account_type = cell(rec.cells, 3)
+            continue
+        if section == "Net Asset Value":
+            if kind == "Header":
+                nav = header_index(rec.cells)
+            elif kind == "Data" and cell(rec.cells, 2) == "Cash":
+                cash.append((where, cell(rec.cells, column(nav, "current total"))))
             continue
         if section != "Open Positions" or kind == "Total":
             continue  # other sections of the statement are not holdings
@@ -123,7 +134,7 @@ def read_activity(text: str, name: str) -> Parsed:
             "currency": cell(rec.cells, column(index, "currency")) or "USD", "position": cell(rec.cells, column(index, "quantity")),
             "markPrice": cell(rec.cells, column(index, "close price")), "costBasisMoney": cell(rec.cells, column(index, "cost basis")),
             "openDateTime": cell(rec.cells, column(index, "open")) if discriminator == "Lot" else "",
-            "levelOfDetail": "LOT" if discriminator == "Lot" else "SUMMARY", "accountId": account,
+            "levelOfDetail": "LOT" if discriminator == "Lot" else "SUMMARY", "accountId": account, "accountName": account_type,
         }
         if (lot := _flex_lot(attrs, where, out)) is not None:
             found.append(lot)
@@ -131,6 +142,11 @@ def read_activity(text: str, name: str) -> Parsed:
         out.problems.append(f"{name}: no 'Account Information,Data,Account,U...' row; export the statement with its Account Information section")
         return out
     _keep_lots_over_summaries(found, out)
+    for where, dollars in cash:
+        try:
+            out.cash.append(Cash(where, CUSTODIAN, account, account_type, number(dollars) or 0.0))
+        except CellError as err:
+            out.problems.append(f"{where}, column Current Total: {err}")
     if not out.lots and not out.problems:
         out.problems.append(f"{name}: no 'Open Positions' rows")
     return out
