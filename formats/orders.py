@@ -97,7 +97,7 @@ def desk_csv(r: Result) -> str:
         lot_ids = "; ".join(f"{t.lot_id} x {_quantity(t.shares)}" for t in trades if t.lot_id) if relief else ""
         vsp = "; ".join(v for t in trades if (v := _vsp(t))) if relief else ""
         shares = sum(t.shares for t in trades)
-        amount = round(sum(t.amount for t in trades), 2)
+        amount = f"{sum(t.amount for t in trades):.2f}"
         rows.append([order_id, t0.account, t0.action.upper(), t0.ticker, _quantity(shares), "MARKET", "DAY", relief, lot_ids, vsp, t0.price, amount])
     return write_rows(DESK_COLUMNS, rows)
 
@@ -109,7 +109,7 @@ def desk_lots_csv(r: Result) -> str:
         relief = _relief(trades)
         for t in trades:
             rows.append([order_id, t.account, t.action.upper(), t.ticker, _quantity(t.shares), "MARKET", "DAY", relief,
-                         t.lot_id if relief else None, _vsp(t) if relief else None, t.price, round(t.amount, 2)])
+                         t.lot_id if relief else None, _vsp(t) if relief else None, t.price, f"{t.amount:.2f}"])
     return write_rows(DESK_LOT_COLUMNS, rows)
 
 
