@@ -238,8 +238,9 @@ def test_cli_bad_file_exit_2_field_by_field_and_nothing_written(tmp_path):
     r = run("import", str(SCHWAB), str(bad), str(fid), "--targets", str(TARGETS), "-o", str(out))
     assert r.returncode == 2
     assert "Traceback" not in r.stderr
-    assert f"{bad.name} line 5: '02/30/2026' is not a real day" in r.stderr
-    assert f"{fid.name} line 4: 'fifty' is not a number" in r.stderr
+    assert f"{bad.name} line 5, column Open Date: '02/30/2026' is not a real day" in r.stderr
+    assert f"{bad.name} line 5, column Quantity: '3x5' is not a number" in r.stderr
+    assert f"{fid.name} line 4, column Quantity: 'fifty' is not a number" in r.stderr
     assert out.read_text() == "old\n"  # untouched
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".household")] == []
 

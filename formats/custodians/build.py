@@ -123,7 +123,7 @@ def build(parsed: list[tuple[str, str, Parsed]], targets_path: Path, problems: l
         if len(a.position_files) > 1:
             problems.append(f"account {a.id}: positions come from {' and '.join(sorted(a.position_files))}; import each positions file once")
     report.skipped.sort(key=_file_line)
-    if targets is None or problems:
+    if targets is None:
         raise HouseholdError(problems)
 
     kinds = targets.pop("account_kinds", {}) or {}

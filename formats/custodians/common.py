@@ -36,7 +36,7 @@ def number(text: str) -> float | None:
         t = t[1:-1].strip()
     t = t.rstrip("%").strip()
     if not _MONEY.match(t) or not any(c.isdigit() for c in t):
-        raise CellError(f"{text.strip()!r} is not a number")
+        raise CellError(f"{text.strip()!r} is not a number; write it like 1,234.56, $1,234.56 or (123.45)")
     sign = -1.0 if t.count("-") % 2 else 1.0
     value = float(t.replace("$", "").replace(",", "").replace("+", "").replace("-", ""))
     return -value if negative else sign * value
@@ -161,3 +161,16 @@ MONEY_MARKET = {"SPAXX", "FDRXX", "SPRXX", "FZFXX", "FCASH", "CORE", "VMFXX", "V
 def is_money_market(symbol: str, description: str = "") -> bool:
     s = symbol.rstrip("*").upper()
     return symbol.endswith("**") or s in MONEY_MARKET or "money market" in description.lower()
+
+
+def parse_cells(where: str, wanted: dict[str, tuple], problems: list[str]) -> dict | None:
+    """Parse several cells of one row, {column: (parser, text)} -> {column: value}; every cell
+    that fails becomes a problem naming its column, and the row is None when any failed."""
+    values, ok = {}, True
+    for name, (parse, text) in wanted.items():
+        try:
+            values[name] = parse(text)
+        except CellError as err:
+            problems.append(f"{where}, column {name}: {err}")
+            ok = False
+    return values if ok else None

@@ -8,7 +8,7 @@ realized gain/loss download), in any order. Say so to users: it is our assumptio
 """
 from __future__ import annotations
 
-from .common import Cash, CellError, Parsed, RawLot, cell, column, day, header_index, is_money_market, number, records
+from .common import Cash, Parsed, parse_cells, RawLot, cell, column, day, header_index, is_money_market, number, records
 
 CUSTODIAN = "fidelity"
 
@@ -62,15 +62,15 @@ def _read(text: str, name: str, lots: bool) -> Parsed:
             continue
         if lots and "(" in symbol:
             symbol = symbol.split("(")[0].strip()  # "VTI(922908769)" in the Symbol(CUSIP) column
-        try:
-            value = number(cell(rec.cells, column(index, "current value")))
-            shares = number(cell(rec.cells, column(index, "quantity")))
-            price = number(cell(rec.cells, column(index, "last price", "price")))
-            basis = number(cell(rec.cells, column(index, "cost basis total", "cost basis")))
-            acquired = day(cell(rec.cells, column(index, "date acquired"))) if lots else None
-        except CellError as err:
-            out.problems.append(f"{where}: {err}")
+        got = parse_cells(where, {
+            "Current Value": (number, cell(rec.cells, column(index, "current value"))), "Quantity": (number, cell(rec.cells, column(index, "quantity"))),
+            "Last Price": (number, cell(rec.cells, column(index, "last price", "price"))),
+            "Cost Basis": (number, cell(rec.cells, column(index, "cost basis total", "cost basis"))),
+            "Date Acquired": (day, cell(rec.cells, column(index, "date acquired"))),
+        }, out.problems)
+        if got is None:
             continue
+        value, shares, price, basis, acquired = got["Current Value"], got["Quantity"], got["Last Price"], got["Cost Basis"], got["Date Acquired"]
         if is_money_market(symbol, description):
             if lots:
                 out.skipped.append(f"{where}: money market {symbol} (cash comes from the positions file); skipped")

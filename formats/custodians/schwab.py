@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from .common import Cash, CellError, Parsed, RawLot, cell, column, day, header_index, is_money_market, number, records
+from .common import Cash, CellError, Parsed, parse_cells, RawLot, cell, column, day, header_index, is_money_market, number, records
 
 CUSTODIAN = "schwab"
 _ACCOUNT = re.compile(r"^(?P<name>.*?)\s*(?P<number>(?:\.\.\.|X+-?)?\d{3,})$")
@@ -68,17 +68,17 @@ def read_positions(text: str, name: str) -> Parsed:
             try:
                 dollars = number(cell(rec.cells, value_col)) or 0.0
             except CellError as err:
-                out.problems.append(f"{where}, column Mkt Val: {err}; write dollars like $1,234.56")
+                out.problems.append(f"{where}, column Mkt Val: {err}")
                 continue
             out.cash.append(Cash(where, CUSTODIAN, account, account_name, dollars))
             continue
-        try:
-            shares = number(cell(rec.cells, column(index, "qty", "quantity")))
-            price = number(cell(rec.cells, column(index, "price")))
-            basis = number(cell(rec.cells, column(index, "cost basis")))
-        except CellError as err:
-            out.problems.append(f"{where}: {err}; write it like 1,234.56")
+        got = parse_cells(where, {
+            "Quantity": (number, cell(rec.cells, column(index, "qty", "quantity"))), "Price": (number, cell(rec.cells, column(index, "price"))),
+            "Cost Basis": (number, cell(rec.cells, column(index, "cost basis"))),
+        }, out.problems)
+        if got is None:
             continue
+        shares, price, basis = got["Quantity"], got["Price"], got["Cost Basis"]
         if shares is None or shares <= 0:
             out.skipped.append(f"{where}: {symbol} has no quantity; skipped")
             continue
@@ -108,14 +108,13 @@ def read_lot_details(text: str, name: str) -> Parsed:
         if rec.first.lower().startswith("total"):
             out.skipped.append(f"{where}: 'Total' row; skipped")
             continue
-        try:
-            acquired = day(rec.first)
-            shares = number(cell(rec.cells, column(index, "quantity")))
-            basis = number(cell(rec.cells, column(index, "cost basis")))
-            price = number(cell(rec.cells, column(index, "price")))
-        except CellError as err:
-            out.problems.append(f"{where}: {err}")
+        got = parse_cells(where, {
+            "Open Date": (day, rec.first), "Quantity": (number, cell(rec.cells, column(index, "quantity"))),
+            "Cost Basis": (number, cell(rec.cells, column(index, "cost basis"))), "Price": (number, cell(rec.cells, column(index, "price"))),
+        }, out.problems)
+        if got is None:
             continue
+        acquired, shares, basis, price = got["Open Date"], got["Quantity"], got["Cost Basis"], got["Price"]
         if shares is None or shares <= 0:
             out.skipped.append(f"{where}: lot without a quantity; skipped")
             continue

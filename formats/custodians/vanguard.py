@@ -4,7 +4,7 @@ reported as skipped. Vanguard publishes no lot-level layout, so taxable lots mus
 another file or the advisor's system (the import report says so)."""
 from __future__ import annotations
 
-from .common import Cash, CellError, Parsed, RawLot, cell, column, header_index, is_money_market, number, records
+from .common import Cash, Parsed, parse_cells, RawLot, cell, column, header_index, is_money_market, number, records
 
 CUSTODIAN = "vanguard"
 
@@ -38,13 +38,13 @@ def read_holdings(text: str, name: str) -> Parsed:
         account = rec.first
         symbol = cell(rec.cells, column(index, "symbol"))
         fund = cell(rec.cells, column(index, "investment name"))
-        try:
-            shares = number(cell(rec.cells, column(index, "shares")))
-            price = number(cell(rec.cells, column(index, "share price")))
-            value = number(cell(rec.cells, column(index, "total value")))
-        except CellError as err:
-            out.problems.append(f"{where}: {err}")
+        got = parse_cells(where, {
+            "Shares": (number, cell(rec.cells, column(index, "shares"))), "Share Price": (number, cell(rec.cells, column(index, "share price"))),
+            "Total Value": (number, cell(rec.cells, column(index, "total value"))),
+        }, out.problems)
+        if got is None:
             continue
+        shares, price, value = got["Shares"], got["Share Price"], got["Total Value"]
         if is_money_market(symbol, fund) or (fund.lower().startswith("vanguard federal money market")):
             out.cash.append(Cash(where, CUSTODIAN, account, "", value or 0.0))
             continue
