@@ -251,3 +251,34 @@ def test_cli_unknown_layout_names_the_layouts_it_reads(tmp_path):
     r = run("import", str(odd), str(FLEX), "--targets", str(TARGETS))
     assert r.returncode == 2 and "statement.csv: not a layout Householder reads; expected Schwab positions" in r.stderr
     assert r.stdout == ""
+
+
+def test_an_entity_expansion_bomb_in_a_flex_file_is_refused_quickly(tmp_path):
+    entities = "".join(f'<!ENTITY e{n} "{"&e%d;" % (n - 1) * 10}">' for n in range(1, 10))
+    bomb = tmp_path / "flex.xml"
+    bomb.write_text(f'<?xml version="1.0"?><!DOCTYPE FlexQueryResponse [<!ENTITY e0 "lol">{entities}]>'
+                    f'<FlexQueryResponse><FlexStatements><FlexStatement accountId="U1">'
+                    f'<OpenPosition symbol="&e9;" position="1"/></FlexStatement></FlexStatements></FlexQueryResponse>')
+    found = problems([bomb])
+    assert any(p.startswith("flex.xml line 1: not well-formed XML") for p in found), found
+
+
+def test_older_schwab_positions_and_lowercase_fidelity_headers(tmp_path):
+    old = tmp_path / "Intelligent-Positions-2020-09-25.csv"
+    old.write_text('"Positions for account Intelligent XXXX-4321 as of 02:45 AM ET, 09/25/2020"\n\n'
+                   '"Symbol","Description","Quantity","Price","Price Change $","Price Change %","Market Value","Day Change $","Day Change %","Cost Basis","Gain/Loss $","Gain/Loss %","Reinvest Dividends?","Capital Gains?","% Of Account","Security Type"\n'
+                   '"VTI","VANGUARD TOTAL STOCK MARKET ETF","12","$331.40","$1.00","0.30%","$3,976.80","$12.00","0.30%","$2,400.00","$1,576.80","65.70%","Yes","N/A","90%","ETFs & Closed End Funds"\n'
+                   '"Cash & Cash Investments","--","--","--","--","--","$441.20","--","--","--","--","--","--","--","10%","Cash and Money Market"\n'
+                   '"Account Total","--","--","--","--","--","$4,418.00","--","--","--","--","--","--","--","--","--"\n')
+    fid = tmp_path / "Portfolio_Positions.csv"
+    fid.write_text("account number,account name,symbol,description,quantity,last price,current value,cost basis total,type\n"
+                   "X55,ROLLOVER IRA,VXUS,VANGUARD TOTAL INTL,100,$72.45,\"$7,245.00\",--,Cash,\n")
+    assert detect(old.read_text()) == "schwab-positions" and detect(fid.read_text()) == "fidelity-positions"
+    targets = json.loads(TARGETS.read_text())
+    targets["account_kinds"] = {"schwab-4321": "roth"}  # "Intelligent" reads as taxable; the targets file says otherwise
+    (tmp_path / "t.json").write_text(json.dumps(targets))
+    got = import_files([old, fid], tmp_path / "t.json")
+    acc = accounts(got)
+    assert (acc["schwab-4321"].kind, acc["schwab-4321"].cash, lots(acc["schwab-4321"], "VTI")) == ("roth", 441.20, [(12.0, 2400.0, None)])
+    assert (acc["fidelity-55"].kind, lots(acc["fidelity-55"], "VXUS")) == ("traditional", [(100.0, None, None)])
+    assert got.skipped == [f"{old.name} line 6: 'Account Total' total row; skipped"]
