@@ -10,4 +10,4 @@ from .orders import ORDER_COLUMNS, ORDER_FORMATS, order_file, orders_csv, safe_c
 from .positions import import_positions, write_household
 from .report import money, percent, text_report
 
-__all__ = ["ORDER_COLUMNS", "ORDER_FORMATS", "import_custodian_files", "import_positions", "is_generic_positions", "order_file", "safe_cell", "money", "orders_csv", "percent", "text_report", "write_atomically", "write_household"]
+__all__ = ["ORDER_COLUMNS", "ORDER_FORMATS", "import_custodian_files", "import_positions", "is_generic_positions", "money", "order_file", "orders_csv", "percent", "safe_cell", "text_report", "write_atomically", "write_household"]

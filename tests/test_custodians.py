@@ -11,7 +11,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from engine.household import HouseholdError
@@ -282,3 +282,12 @@ def test_older_schwab_positions_and_lowercase_fidelity_headers(tmp_path):
     assert (acc["schwab-4321"].kind, acc["schwab-4321"].cash, lots(acc["schwab-4321"], "VTI")) == ("roth", 441.20, [(12.0, 2400.0, None)])
     assert (acc["fidelity-55"].kind, lots(acc["fidelity-55"], "VXUS")) == ("traditional", [(100.0, None, None)])
     assert got.skipped == [f"{old.name} line 6: 'Account Total' total row; skipped"]
+
+
+@given(st.permutations(EVERY_FILE))
+@settings(max_examples=10, deadline=None)
+def test_the_household_does_not_depend_on_the_order_of_the_files(order):
+    def holdings(h):
+        return sorted((a.id, a.kind, a.cash, l.ticker, l.shares, l.cost_basis, l.acquired) for a in h.accounts for l in a.holdings)
+
+    assert holdings(import_files(order, TARGETS).household) == holdings(import_files(EVERY_FILE, TARGETS).household)

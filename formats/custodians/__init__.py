@@ -6,6 +6,7 @@ them. Public: `detect`, `import_files`, `Imported`, `FORMATS`.
 """
 from __future__ import annotations
 
+import csv
 from pathlib import Path
 
 from engine.household import HouseholdError
@@ -34,7 +35,7 @@ def detect(text: str) -> str | None:
         return "ibkr-flex"
     try:
         head = records(text[:20000])[:40]
-    except Exception:  # csv.Error on a binary or broken file: not any layout we read
+    except csv.Error:  # a binary or broken file: not any layout we read
         return None
     head = [r for r in head if not r.blank] or head
     first = next((r for r in head if not r.blank), None)

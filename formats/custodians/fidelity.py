@@ -8,7 +8,7 @@ realized gain/loss download), in any order. Say so to users: it is our assumptio
 """
 from __future__ import annotations
 
-from .common import Cash, Parsed, parse_cells, RawLot, cell, column, day, header_index, is_money_market, number, records
+from .common import Cash, Parsed, RawLot, cell, column, day, header_index, is_money_market, number, parse_cells, records
 
 CUSTODIAN = "fidelity"
 

@@ -7,7 +7,6 @@ CUSTODIAN-FORMATS.md. Only stock and fund lots in USD are read; other rows are r
 from __future__ import annotations
 
 import xml.parsers.expat
-from collections import defaultdict
 
 from .common import Cash, CellError, Parsed, RawLot, cell, column, day, header_index, number, records
 

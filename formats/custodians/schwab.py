@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from .common import Cash, CellError, Parsed, parse_cells, RawLot, cell, column, day, header_index, is_money_market, number, records
+from .common import Cash, CellError, Parsed, RawLot, cell, column, day, header_index, is_money_market, number, parse_cells, records
 
 CUSTODIAN = "schwab"
 _ACCOUNT = re.compile(r"^(?P<name>.*?)\s*(?P<number>(?:\.\.\.|X+-?)?\d{3,})$")
@@ -19,9 +19,10 @@ _TOTALS = ("positions total", "account total", "total")
 
 
 def split_account(label: str) -> tuple[str, str]:
-    """("Individual", "...123") from "Individual ...123"; the label twice if no number is in it."""
+    """("Individual", "...123") from "Individual ...123"; ("", "XXXX-4321") from a bare number
+    (another file may name the account); the label twice if no number is in it."""
     m = _ACCOUNT.match(label.strip())
-    return (m["name"] or label, m["number"]) if m else (label, label)
+    return (m["name"], m["number"]) if m else (label, label)
 
 
 def is_positions(first_records: list) -> bool:

@@ -4,7 +4,7 @@ reported as skipped. Vanguard publishes no lot-level layout, so taxable lots mus
 another file or the advisor's system (the import report says so)."""
 from __future__ import annotations
 
-from .common import Cash, Parsed, parse_cells, RawLot, cell, column, header_index, is_money_market, number, records
+from .common import Cash, Parsed, RawLot, cell, column, header_index, is_money_market, number, parse_cells, records
 
 CUSTODIAN = "vanguard"
 
