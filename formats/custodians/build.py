@@ -132,12 +132,12 @@ def build(parsed: list[tuple[str, str, Parsed]], targets_path: Path, problems: l
     listed = {s.get("ticker") for s in targets.get("securities", []) if isinstance(s, dict)}
     cash_given = targets.pop("cash", {}) or {}
     sources: dict[tuple[int, int], str] = {}
-    household_accounts = []
+    household_accounts: list[dict] = []
     unknown: dict[str, str] = {}
     for a in accounts:
         kind = _kind(a, kinds, problems, targets_path.name)
         with_lots = {lot.ticker for lot in a.lots}
-        holdings = []
+        holdings: list[dict] = []
         for lot in a.lots + [x for x in a.positions if x.ticker not in with_lots]:
             if lot.ticker not in listed:
                 unknown.setdefault(lot.ticker, lot.source)

@@ -35,7 +35,8 @@ def is_lot_details(first_records: list) -> bool:
 
 def read_positions(text: str, name: str) -> Parsed:
     out = Parsed(CUSTODIAN)
-    account = account_name = None
+    account: str | None = None
+    account_name = ""
     index: dict[str, int] | None = None
     for rec in records(text):
         where = f"{name} line {rec.line}"
@@ -93,6 +94,7 @@ def read_lot_details(text: str, name: str) -> Parsed:
     out = Parsed(CUSTODIAN)
     recs = records(text)
     title = _LOTS_TITLE.match(recs[0].first)
+    assert title is not None  # detect() chose this reader by that title
     symbol = title["symbol"]
     account_name, account = split_account(title["label"])
     index = None
