@@ -62,6 +62,8 @@ def _add_plan_flags(p: argparse.ArgumentParser) -> None:
     p.add_argument("--no-baseline", action="store_true", help="skip the account-by-account comparison")
     p.add_argument("--json", action="store_true", help="print the full result as JSON")
     p.add_argument("--trades-csv", metavar="FILE", help="write the orders as CSV (atomically)")
+    p.add_argument("--trades-format", choices=["generic", "desk", "desk-lots"], default="generic",
+                   help="layout of --trades-csv: generic (one row per trade), desk (one row per order with lot relief), desk-lots (one row per lot relieved)")
 
 
 def _household(args: argparse.Namespace):
@@ -89,11 +91,11 @@ def _check_output(path: str, flag: str) -> None:
 
 
 def _emit(result, household, args) -> int:
-    from formats import orders_csv, text_report, write_atomically
+    from formats import order_file, text_report, write_atomically
 
     if args.trades_csv:
         try:
-            write_atomically(args.trades_csv, orders_csv(result))
+            write_atomically(args.trades_csv, order_file(result, args.trades_format))
         except OSError as err:
             raise InputError(f"--trades-csv: cannot write {args.trades_csv} ({err.strerror}); nothing was written") from None
     if args.json:
@@ -195,11 +197,21 @@ def cmd_schema(args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from formats import import_positions, write_household
+    from formats import import_custodian_files, import_positions, is_generic_positions, write_household
 
-    household = import_positions(Path(args.positions), Path(args.targets))
+    if len(args.files) == 1 and is_generic_positions(Path(args.files[0])):
+        household = import_positions(Path(args.files[0]), Path(args.targets))
+    else:
+        imported = import_custodian_files(args.files, args.targets)
+        household = imported.household
+        report = sys.stdout if args.output else sys.stderr  # stdout carries the JSON otherwise
+        for name, layout in imported.files.items():
+            print(f"read {name}: {layout}", file=report)
+        print(f"skipped {len(imported.skipped)} rows" + (":" if imported.skipped else ""), file=report)
+        for line in imported.skipped + [f"note: {n}" for n in imported.notes]:
+            print(f"  {line}", file=report)
     for w in household.input_warnings:
-        print(f"householder: warning: {args.targets}: {w}", file=sys.stderr)
+        print(f"householder: warning: {w}", file=sys.stderr)
     if args.output:
         write_household(household, Path(args.output))
         print(f"wrote {args.output}: {len(household.accounts)} accounts, {sum(len(a.holdings) for a in household.accounts)} lots")
@@ -286,8 +298,8 @@ def build_parser() -> argparse.ArgumentParser:
         p.set_defaults(run=cmd_ask if name == "ask" else cmd_chat)
     p = sub.add_parser("schema", help="print the JSON Schema of the household file")
     p.set_defaults(run=cmd_schema)
-    p = sub.add_parser("import", help="build a household file from a custodian positions CSV and a targets file")
-    p.add_argument("positions", help="CSV with account, kind, ticker, shares, cost_basis, acquired")
+    p = sub.add_parser("import", help="build a household file from custodian exports (or a positions CSV) and a targets file")
+    p.add_argument("files", nargs="+", metavar="FILE", help="Schwab, Fidelity, Vanguard or IBKR exports (detected), or one CSV with account, kind, ticker, shares, cost_basis, acquired")
     p.add_argument("--targets", required=True, help="JSON with name, as_of, tax, targets, securities")
     p.add_argument("-o", "--output", help="household JSON to write (atomically); stdout if omitted")
     p.set_defaults(run=cmd_import)

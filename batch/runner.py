@@ -28,9 +28,9 @@ from typing import Callable, Iterable
 
 from engine.household import HouseholdError, parse_household
 from engine.reading import UnreadableFile, loads_user_json, read_user_text
+from formats import ORDER_COLUMNS, orders_csv, safe_cell, write_atomically
 
 UNREADABLE = "\x00unreadable\x00"  # marks a file the reader refused; NUL never starts real text
-from formats import ORDER_COLUMNS, orders_csv, write_atomically
 
 BATCH_TOOLS = ("rebalance", "harvest", "locate")
 PLAN_STATUSES = ("optimal", "feasible")
@@ -264,7 +264,7 @@ def summarize_book(out: Path, files: Iterable[Path], tool: str) -> BatchSummary:
         s.estimated_tax += (r.get("taxes") or {}).get("estimated_tax", 0.0)
         s.trades += len(r.get("trades", []))
         for t in r.get("trades", []):
-            writer.writerow([f.name, r.get("household", "")] + ["" if t.get(k) is None else t[k] for k in ORDER_COLUMNS])
+            writer.writerow([safe_cell(c) for c in [f.name, r.get("household", "")] + [t.get(k) for k in ORDER_COLUMNS]])
     for name in ("tax_saved", "location_value_today", "total_saved", "estimated_tax"):
         setattr(s, name, round(getattr(s, name), 2))
     write_atomically(out / "orders.csv", buf.getvalue())

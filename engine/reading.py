@@ -31,6 +31,11 @@ _BOMS = (
 
 def read_user_text(path: str | Path, *, what: str = "file", limit: int = MAX_FILE_BYTES) -> str:
     """The text of a user's file, or UnreadableFile. `limit` is in bytes."""
+    return decode_user_bytes(read_user_bytes(path, what=what, limit=limit), str(path), what)
+
+
+def read_user_bytes(path: str | Path, *, what: str = "file", limit: int = MAX_FILE_BYTES) -> bytes:
+    """At most `limit` bytes of a regular file, or UnreadableFile (folders, pipes, devices, too big)."""
     p = Path(path)
     try:
         # O_NONBLOCK: opening a FIFO without a writer would otherwise wait forever.
@@ -57,7 +62,7 @@ def read_user_text(path: str | Path, *, what: str = "file", limit: int = MAX_FIL
             os.close(fd)
     if len(data) > limit:
         raise UnreadableFile(f"{p}: the {what} is larger than {_size(limit)}, the most Householder reads; split the household or trim the file")
-    return decode_user_bytes(data, str(p), what)
+    return data
 
 
 def decode_user_bytes(data: bytes, name: str, what: str = "file") -> str:

@@ -100,8 +100,9 @@ def _normal_column(name: str) -> str:
     return re.sub(r"[\s\-]+", "_", name.strip().lower())
 
 
-def _read_targets(path: Path, problems: _Problems) -> dict | None:
-    """The targets file's household fields, or None when there is nothing usable in it."""
+def _read_targets(path: Path, problems: _Problems, extra_keys: tuple[str, ...] = ()) -> dict | None:
+    """The targets file's household fields (and any `extra_keys` the caller reads), or None
+    when there is nothing usable in it."""
     try:
         # Bounded like every user file (engine.reading); messages name the file themselves.
         data = loads_user_json(read_user_text(path, what="targets file"), str(path), "targets file")
@@ -114,11 +115,11 @@ def _read_targets(path: Path, problems: _Problems) -> dict | None:
     for key in data:
         if key == "accounts":
             problems.in_targets(None, "'accounts' come from the positions file; put each account's cash under 'cash' instead")
-        elif key not in TARGETS_KEYS:
-            close = difflib.get_close_matches(str(key), TARGETS_KEYS, n=1, cutoff=0.6)
-            hint = f"did you mean `{close[0]}`?" if close else f"the keys are {', '.join(TARGETS_KEYS)}"
+        elif key not in TARGETS_KEYS + extra_keys:
+            close = difflib.get_close_matches(str(key), TARGETS_KEYS + extra_keys, n=1, cutoff=0.6)
+            hint = f"did you mean `{close[0]}`?" if close else f"the keys are {', '.join(TARGETS_KEYS + extra_keys)}"
             problems.in_targets(None, f"unknown key {str(key)[:60]!r}; {hint}")
-    fields = {k: v for k, v in data.items() if k in TARGETS_KEYS}
+    fields = {k: v for k, v in data.items() if k in TARGETS_KEYS + extra_keys}
     if not isinstance(fields.get("cash", {}), dict):
         problems.in_targets("cash", 'must map account id to dollars, e.g. {"joint-taxable": 1500}')
         fields.pop("cash")
