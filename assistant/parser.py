@@ -20,9 +20,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from decimal import Decimal
 
 from engine import Household
+
+from .amounts import Amount, find_amounts
 from tools.book import HouseholdBook
 from tools.calls import ARGS
 
@@ -69,87 +70,7 @@ def _clarify(text: str) -> _Unclear:
 
 
 # ---- amounts ---------------------------------------------------------------------------------
-# Dollar amounts as advisors write them: "$50k", "50,000", "$1.2m", "2.5 million", "$75,000.00",
-# "50 grand", "fifty thousand", "a hundred thousand", "half a million".
-
-_UNIT = {
-    "k": 1_000, "thousand": 1_000, "grand": 1_000,
-    "m": 1_000_000, "mm": 1_000_000, "mn": 1_000_000, "mil": 1_000_000, "million": 1_000_000,
-}
-_NUMBER_WORD = {
-    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
-    "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15, "sixteen": 16,
-    "seventeen": 17, "eighteen": 18, "nineteen": 19, "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50,
-    "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90,
-}
-_DIGIT_AMOUNT = re.compile(
-    r"(?P<dollar>\$|\busd\s?)?\s?"
-    r"(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)"
-    r"\s?(?P<unit>k|mm|mn|mil|m|thousand|grand|million)?\b"
-    r"(?P<dollars>\s?(?:dollars|bucks|usd)\b)?",
-    re.I,
-)
-_NUMBER_WORDS = "|".join(_NUMBER_WORD)
-_WORD_AMOUNT = re.compile(
-    rf"\b(?P<words>(?:(?:{_NUMBER_WORDS}|hundred|a|an|and)[\s-]+)+)(?P<unit>thousand|grand|million)\b(?:\s+dollars)?",
-    re.I,
-)
-# "half a million", "a quarter million": fractions said in words.
-_FRACTION_AMOUNT = re.compile(r"\b(?P<frac>half|a quarter)(?: of)? (?:a )?(?P<unit>million|mil)\b", re.I)
-_FRACTION = {"half": Decimal("0.5"), "a quarter": Decimal("0.25")}
-
-
-@dataclass
-class Amount:
-    value: float
-    start: int
-    end: int
-    money: bool  # written as money ($, k, thousand, dollars, 1,000 separators), not just a number
-
-
-def _words_value(words: str) -> Decimal | None:
-    """'one hundred fifty' -> 150; 'a hundred' -> 100; None when no number word is there."""
-    tokens = [w for w in re.split(r"[\s-]+", words.lower().strip()) if w and w != "and"]
-    value, seen = 0, False
-    for i, w in enumerate(tokens):
-        if w == "hundred":
-            value, seen = max(value, 1) * 100, True
-        elif w in ("a", "an"):
-            # "a hundred thousand" is 100,000; a stray "a" before other words counts for nothing.
-            if i + 1 == len(tokens) or tokens[i + 1] == "hundred":
-                value, seen = value + 1, True
-        else:
-            value, seen = value + _NUMBER_WORD[w], True
-    return Decimal(value) if seen else None
-
-
-def find_amounts(text: str) -> list[Amount]:
-    """Every number stated in the text, read with its unit; money-looking ones flagged."""
-    found: list[Amount] = []
-
-    def taken(start: int) -> bool:
-        return any(a.start <= start < a.end for a in found)
-
-    for m in _FRACTION_AMOUNT.finditer(text):
-        found.append(Amount(float(_FRACTION[m.group("frac").lower()] * _UNIT[m.group("unit").lower()]), m.start(), m.end(), True))
-    for m in _WORD_AMOUNT.finditer(text):
-        value = _words_value(m.group("words"))
-        if value is not None and not taken(m.start()):
-            found.append(Amount(float(value * _UNIT[m.group("unit").lower()]), m.start(), m.end(), True))
-    for m in _DIGIT_AMOUNT.finditer(text):
-        if taken(m.start("num")):
-            continue
-        value = Decimal(m.group("num").replace(",", ""))
-        unit = (m.group("unit") or "").lower()
-        # "401k" and "403b" are accounts, not $401,000.
-        if unit == "k" and m.group("num") in ("401", "403", "457") and not m.group("dollar"):
-            continue
-        if unit:
-            value *= _UNIT[unit]
-        money = bool(m.group("dollar") or unit or m.group("dollars") or "," in m.group("num"))
-        found.append(Amount(float(value), m.start(), m.end(), money))
-    return sorted(found, key=lambda a: a.start)
-
+# One grammar (assistant/amounts.py) reads sign, currency, digits, unit words and number words.
 
 # What an amount is for, read from the words around it. Anything else that looks like money is the
 # amount to raise or invest.
@@ -187,11 +108,17 @@ def _role(text: str, a: Amount) -> str | None:
     return None
 
 
-# "between $40k and $50k", "$50k or $80k", "40-50k": a range is not an amount.
-_RANGE = re.compile(
-    r"\$?\d[\d,.]*\s*(?:k|m|thousand|million|grand)?\s*(?:or|to|-|–|and)\s*(?!40[13]\s?\(?[kb]|457)\$?\d[\d,.]*\s*(?:k|m|thousand|million|grand)\b",
-    re.I,
-)
+# "between $40k and $50k", "$50k or $80k", "40-50k": a range is not an amount. Read from the amounts
+# already found (no regex over the whole text), so it is linear.
+_RANGE_JOIN = {"or", "to", "-", "–", "and"}
+
+
+def _is_range(text: str, amounts: list[Amount]) -> bool:
+    for a, b in zip(amounts, amounts[1:]):
+        join = text[a.end:b.start].strip().lower()
+        if join in _RANGE_JOIN and b.money and b.value > 0:
+            return True
+    return False
 
 
 # ---- accounts and securities ------------------------------------------------------------------
@@ -384,7 +311,7 @@ _PROTECT_ACCOUNT = re.compile(
     r"\b(?:without|not|never|don'?t|do not|no|avoid(?:ing)?)\s+"
     r"(?:touch(?:ing)?|us(?:e|ing)|tap(?:ping)?|trad(?:e|ing)(?: in)?|draw(?:ing)? (?:on|from|down)|pull(?:ing)? (?:money |anything )?(?:from|out of)|tak(?:e|ing) (?:money |anything )?(?:from|out of)|withdraw(?:ing)? (?:money |anything )?from|sales (?:in|from)|trades (?:in|from)|withdrawals? from)\s+"
     r"|\b(?:leave|leaving)(?: out)?\s+|\bavoid(?:ing)?\s+|\bnot (?:from|in)\s+|\bnothing (?:from|in|out of)\s+|\bexcept(?: for)?\s+|\bexclud(?:e|ing)\s+"
-    r"|\bspare\s+|\bskip(?:ping)?\s+|\bhands off(?: of)?\s+|\bprotect(?:ing)?\s+|\bkeep(?:ing)?\s+(?=(?:the |his |her |their |our )?[\w' -]+?\s+(?:intact|untouched|whole|off[- ]limits|out of it|as is)\b)"
+    r"|\bspare\s+|\bskip(?:ping)?\s+|\bhands off(?: of)?\s+|\bprotect(?:ing)?\s+|\bkeep(?:ing)?\s+(?=(?:the |his |her |their |our )?[\w' -]{1,40}?\s+(?:intact|untouched|whole|off[- ]limits|out of it|as is)\b)"
     r"|\b(?:anything|everything|any account|all accounts?) (?:but|except|other than)\s+",
     re.I,
 )
@@ -400,7 +327,7 @@ _FROM_SOURCE = re.compile(r"^\s*(?:out\s+)?(?:from|of)\s+(?!(?:anything|everythi
 # Taking a protection back: "use the Roth again", "you can touch the IRA after all", "fine to sell Apple".
 _RELEASE = re.compile(
     r"(?<!not )(?<!n't )(?<!never )(?<!without )\b(?:us(?:e|ing)|touch(?:ing)?|tap(?:ping)?|includ(?:e|ing)|sell(?:ing)?(?: from)?|draw on|trade(?: in)?|add back|bring back|put back|unexclude|re-?include|release)\s+"
-    r"(?=[^.?!]*?\b(?:again|after all|too|as well|back|now)\b)"
+    r"(?=[^.?!]{0,80}?\b(?:again|after all|too|as well|back|now)\b)"
     r"|\b(?:can|may|ok(?:ay)? to|fine to|allowed to|free to|go ahead and)\s+(?:us(?:e|ing)|touch|tap|includ(?:e|ing)|sell(?: from)?|draw on|trade(?: in)?)\s+",
     re.I,
 )
@@ -751,7 +678,7 @@ def _constrain_gains(args: dict, text: str, budgets: list[float]) -> None:
 def _amount(tool: str, text: str, masked: str, h: Household, amounts: list[Amount], roles: dict, previous: float | None) -> float:
     """The one amount to raise or invest, in dollars, as stated; or the previous call's."""
     principal = sorted({a.value for a in amounts if roles[id(a)] is None and a.money})
-    if _RANGE.search(masked) or len(principal) > 1:
+    if _is_range(masked, amounts) or len(principal) > 1:
         choices = " or ".join(_money(v) for v in principal) or "the range you gave"
         raise _clarify(f"Which amount did you mean: {choices}? Give one amount, e.g. \"raise $50k\".")
     if principal:
