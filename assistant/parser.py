@@ -19,11 +19,13 @@ ever matched against, never read as instructions.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from contextvars import ContextVar
+from dataclasses import dataclass, field
 
 from engine import Household
 
 from .amounts import Amount, find_amounts
+from .lexicon import correct, funds_named
 from tools.book import HouseholdBook
 from tools.calls import ARGS
 
@@ -40,6 +42,7 @@ class Call:
     tool: str
     arguments: dict
     why_account: str | None = None  # support question: "why did it sell from the IRA?"
+    audience: str | None = None  # who the answer is written for; a rendering choice, not a tool argument
 
 
 @dataclass
@@ -205,6 +208,10 @@ def tickers_named(phrase: str, h: Household) -> tuple[list[str], list[str]]:
         if word.upper() in held and (word.isupper() or len(word) >= 3) and word.lower() not in _NOT_TICKERS:
             if held[word.upper()] not in found:
                 found.append(held[word.upper()])
+    if not found:
+        funds, unheld = funds_named(phrase, h)
+        found += [t for t in funds if t not in found]
+        missing += [n for n in unheld if n not in missing]
     low = phrase.lower()
     for name, ticker in _COMPANIES.items():
         if re.search(rf"\b{re.escape(name)}\b", low):
@@ -286,8 +293,12 @@ def _resolve_piece(piece: str, h: Household, selling: bool) -> _Named | None:
     return None
 
 
-def _named_after(text: str, start: int, h: Household, selling: bool) -> _Named:
-    """Accounts and tickers listed from `start` to the end of the clause."""
+def _named_after(text: str, start: int, h: Household, selling: bool, lead: int = 40) -> _Named:
+    """Accounts and tickers listed from `start` to the end of the clause.
+
+    When something is named, the trigger before it (up to `lead` characters) and the clause count as
+    understood (see `_check_understood`).
+    """
     out = _Named([], [])
     for piece in _pieces(text, start, h):
         named = _resolve_piece(piece, h, selling)
@@ -295,6 +306,9 @@ def _named_after(text: str, start: int, h: Household, selling: bool) -> _Named:
             break
         out.accounts += [a for a in named.accounts if a not in out.accounts]
         out.tickers += [t for t in named.tickers if t not in out.tickers]
+    if out.accounts or out.tickers:
+        end = _CLAUSE_END.search(text, start)
+        _understood(max(0, start - lead), end.end() if end else len(text))
     return out
 
 
@@ -312,7 +326,7 @@ _PROTECT_ACCOUNT = re.compile(
     r"(?:touch(?:ing)?|us(?:e|ing)|tap(?:ping)?|trad(?:e|ing)(?: in)?|draw(?:ing)? (?:on|from|down)|pull(?:ing)? (?:money |anything )?(?:from|out of)|tak(?:e|ing) (?:money |anything )?(?:from|out of)|withdraw(?:ing)? (?:money |anything )?from|sales (?:in|from)|trades (?:in|from)|withdrawals? from)\s+"
     r"|\b(?:leave|leaving)(?: out)?\s+|\bavoid(?:ing)?\s+|\bnot (?:from|in)\s+|\bnothing (?:from|in|out of)\s+|\bexcept(?: for)?\s+|\bexclud(?:e|ing)\s+"
     r"|\bspare\s+|\bskip(?:ping)?\s+|\bhands off(?: of)?\s+|\bprotect(?:ing)?\s+|\bkeep(?:ing)?\s+(?=(?:the |his |her |their |our )?[\w' -]{1,40}?\s+(?:intact|untouched|whole|off[- ]limits|out of it|as is)\b)"
-    r"|\b(?:anything|everything|any account|all accounts?) (?:but|except|other than)\s+",
+    r"|\b(?:anything|everything|any account|all accounts?) (?:but|except|other than)\s+|\bwithout\s+(?=(?:the|his|her|their|our)\s)",
     re.I,
 )
 # "the Roth is off-limits", "Alex's IRA stays untouched": the account comes first.
@@ -352,15 +366,21 @@ def _protections(text: str, h: Household, sources: list[Amount] = ()) -> tuple[l
         add(_named_after(text, m.end(), h, selling=True))
     for m in _PROTECT_ACCOUNT.finditer(text):
         add(_named_after(text, m.end(), h, selling=False))
+    protected = list(accounts)
     for m in _OFF_LIMITS.finditer(text):
         named = _resolve_piece(m.group("what"), h, selling=False)
         if named:
+            _understood(m.start(), m.end())
+            protected += named.accounts
             add(named)
     starts = [m.end() for m in _ONLY_FROM.finditer(text)]
     starts += [a.end + m.end() for a in sources if (m := _FROM_SOURCE.match(text[a.end:]))]
     for start in starts:
         kept = _named_after(text, start, h, selling=False).accounts
         if kept:
+            clash = [a for a in kept if a in protected]
+            if clash:
+                raise _clarify(f"You asked to use {', '.join(clash)} and also to leave it alone. Which is it? Accounts: {_account_list(h)}.")
             add(_Named([a.id for a in h.accounts if a.id not in kept], []))
     return accounts, tickers
 
@@ -429,17 +449,24 @@ def _household(text: str, book: HouseholdBook, ctx: Context) -> tuple[Household,
 _INTENTS: list[tuple[str, re.Pattern]] = [
     ("contribute", re.compile(
         r"\b(?:contribut\w*|deposit\w*|new money|fresh money|put\b[^.?!]{0,40}\b(?:in|into)\b|add(?:ing)?\b[^.?!]{0,30}\bto (?:the |his |her |their |[A-Z][a-z]+'s )?\w+"
-        r"|invest(?:ing)?\b[^.?!]{0,40}\b(?:in|into)\b)", re.I)),
+        r"|invest(?:ing)?\b[^.?!]{0,40}\b(?:in|into)\b|putting\b[^.?!]{0,40}\b(?:in|into|to)\b|adds?\b[^.?!]{0,30}\bto\b|added\b[^.?!]{0,30}\bto\b"
+        r"|max(?:ing|es)? out|top(?:ping|s)? up|sock(?:ing|s)? away|fund(?:ing|s)? (?:the|his|her|their|[A-Z][a-z]+'s) (?:roth|ira|hsa|401k|403b))", re.I)),
     ("withdraw", re.compile(
         r"\b(?:raise|raising|withdraw\w*|take (?:out|\$|\d)|taking out|pull(?:ing)? (?:out|\$|\d)|cash out|free up|generate|need(?:s|ed)? (?:\$|\d|cash|money|some cash|to raise|liquidity)"
         r"|needs? [^.?!]{0,25}\b(?:cash|money|dollars|thousand|grand|million)\b|distribution|liquidity|liquidat\w*|get (?:\$|\d)|sell (?:enough|to raise|\$|\d)|come up with|spending money"
-        r"|fund (?:a|the|their|his|her) |cover (?:a|the|their) \w+ (?:bill|payment|purchase))", re.I)),
+        r"|fund (?:a|the|their|his|her) |cover (?:a|the|their) \w+ (?:bill|payment|purchase)"
+        r"|take (?:it |them |money |cash |some )?out|pull (?:together|out)|pay(?:ing)? out|payout|distribute|get (?:them|her|him|us|me) (?:\$|\d|cash|money|\w+ (?:grand|thousand))"
+        r"|send (?:them|her|him) (?:\$|\d)|access (?:\$|\d)|sell (?:some|down) (?:\w+ )?(?:to|for) (?:cash|raise)|cash (?:for|to cover))", re.I)),
     ("harvest", re.compile(r"\b(?:harvest\w*|tax[- ]loss|tlh|losses|loss[- ]harvest\w*|book (?:some |the )?loss\w*|realize (?:some |the )?loss\w*|capture (?:the )?loss\w*|underwater)", re.I)),
-    ("locate", re.compile(r"\b(?:locat\w*|right accounts?|wrong accounts?|which accounts? should|tax drag|placement|placed|belong)", re.I)),
-    ("rebalance", re.compile(r"\b(?:rebalanc\w*|back to (?:the |its |their )?targets?|back on target|drift\w*|realign\w*|re-align\w*|target (?:allocation|mix|weights)|out of balance|off target|reset (?:the )?allocation)", re.I)),
+    ("locate", re.compile(
+        r"\b(?:locat\w*|right accounts?|wrong accounts?|which accounts? should|tax drag|placement|placed|belong|(?:right|wrong|best|proper) (?:place|spot|home|accounts?)"
+        r"|where (?:should|do|does|are|is) [^.?!]{0,30}\b(?:sit|sitting|live|be held|go|held|kept)|sitting in|tax[- ]efficient (?:placement|location)|in the right)", re.I)),
+    ("rebalance", re.compile(r"\b(?:rebalanc\w*|back to \d{1,3}/\d{1,3}|(?:get|bring|put|move) (?:them|it|us|everything|the \w+|things) back (?:to|on|in line)|in line with (?:the |its |their )?target|back in line|back to (?:the |its |their )?targets?|back on target|drift\w*|realign\w*|re-align\w*|target (?:allocation|mix|weights)|out of balance|off target|reset (?:the )?allocation)", re.I)),
     ("household_summary", re.compile(
         r"\b(?:summar\w*|overview|snapshot|what does [^.?!]{0,40}\bhold|holdings|how (?:is|are) [^.?!]{0,30}(?:doing|positioned|allocated|invested)|current allocation"
-        r"|where do [^.?!]{0,25}stand|show me [^.?!]{0,30}(?:portfolio|household|accounts))", re.I)),
+        r"|where do [^.?!]{0,25}stand|show me [^.?!]{0,30}(?:portfolio|household|accounts)"
+        r"|what(?:'s| is| are) in (?:the |their |his |her |our |[A-Z][\w-]*'? ?s?'? )?(?:accounts?|portfolio|household)|what do (?:they|we|\w+) (?:have|own|hold)|list (?:the |their )?(?:accounts|holdings|positions)"
+        r"|show (?:me )?(?:the |their )?(?:accounts|holdings|positions)|how much (?:do|does) \w+ have|account summary)", re.I)),
 ]
 # A harvest word inside a constraint ("without realizing losses") is not a harvest request when
 # another tool is asked for; an explicit "harvest"/"TLH" is.
@@ -448,7 +475,16 @@ _EXPLICIT_HARVEST = re.compile(r"\bharvest|\btax[- ]loss|\btlh\b", re.I)
 # ---- guards -------------------------------------------------------------------------------------
 _INJECTION = re.compile(
     r"\b(?:ignore|disregard|forget|override)\s+(?:all\s+|any\s+|the\s+|your\s+|previous\s+|prior\s+|above\s+|earlier\s+|preceding\s+)*(?:instructions|rules|prompts?|directions)\b"
-    r"|\bsystem prompt\b|\byou are now\b|\bdeveloper mode\b|\bjailbreak\b|\bpretend (?:to be|you)\b|\breveal your\b",
+    r"|\bsystem prompt\b|\byou are now\b|\bdeveloper mode\b|\bjailbreak\b|\bpretend (?:to be|you)\b|\breveal your\b"
+    # Text that talks to the assistant about its own instructions or role, however it is worded:
+    # no advisor request needs these words.
+    r"|\b(?:prompts?|guardrails?|directives?|persona|role-?play|jailbreak\w*|sudo)\b"
+    r"|\b(?:ignore|forget|disregard|override|bypass|skip|new|updated|real|hidden|secret|original|above|previous|prior|earlier|system|your|following)\s+(?:\w+\s+)?instructions?\b"
+    r"|\binstructions?\s*:|\b(?:system|assistant|developer|admin|root)\s*:|<\||\[/?(?:system|inst)\]|###\s*(?:system|instruction)"
+    r"|\b(?:forget|disregard|ignore)\s+(?:everything|all|what|anything)\b[^.?!]{0,40}?\b(?:told|said|instructed|given|above|before|earlier|know)\b"
+    r"|\bfrom now on\b|\bact as\b|\byou are (?:no longer|not an?|an? unrestricted|free)\b|\b(?:admin|god|unrestricted|dan) mode\b|\bdo anything now\b"
+    r"|\b(?:print|output|show|repeat|dump)\s+(?:me\s+)?(?:your|the)\s+(?:\w+\s+)?(?:rules|instructions|configuration|context|text above|messages above)\b"
+    r"|\boverride\b|\bbypass\b|\bdisregard\b|\bauthori[sz]ed? you\b",
     re.I,
 )
 _OFF_TOPIC = re.compile(
@@ -541,7 +577,7 @@ def _base(tool_said: str | None, h: Household, ctx: Context, follow_up: bool) ->
         tool = tool_said or last.tool
         if last.arguments.get("household") == h.name:
             if tool == last.tool:
-                return tool, {k: v for k, v in last.arguments.items() if k != "audience"}
+                return tool, dict(last.arguments)
             # "and harvest losses too?": a new tool, keeping what the advisor said must not happen.
             return tool, {"household": h.name, **{k: last.arguments[k] for k in _STANDING if k in last.arguments}}
         # "same for the Ellis household": the other household's accounts and tickers do not carry.
@@ -552,12 +588,27 @@ def _base(tool_said: str | None, h: Household, ctx: Context, follow_up: bool) ->
     return tool_said, {"household": h.name}
 
 
+# A question longer than this is not read at all: nobody types a 3-page request, and every
+# regex below then works on a bounded text (they are linear anyway; see tests/test_parser_dos.py).
+MAX_QUESTION = 2_000
+
+
 def parse(question: str, book: HouseholdBook, ctx: Context | None = None) -> Call | Reply:
     """One question to one typed call, or one short reply (clarify / refuse) that trades nothing."""
+    if len(question) > MAX_QUESTION:
+        return Reply("refuse", f"That message is too long for me to read ({len(question):,} characters; the limit is {MAX_QUESTION:,}). "
+                               "Please ask one question in a sentence or two. " + EXAMPLES)
+    ctx = ctx or Context()
+    text = _normalize(question)
+    h, _ = book.find(ctx.household)
+    token = _SPANS.set([])
     try:
-        return _parse(_normalize(question), book, ctx or Context())
+        text = correct(text, h)
+        return _as_comparison(text, book, ctx) if _WITH_AND_WITHOUT.search(text) else _parse(text, book, ctx)
     except _Unclear as unclear:
         return unclear.reply
+    finally:
+        _SPANS.reset(token)
 
 
 def _parse(text: str, book: HouseholdBook, ctx: Context) -> Call:
@@ -607,12 +658,18 @@ def _parse(text: str, book: HouseholdBook, ctx: Context) -> Call:
     if tool == "locate" and (m := _HORIZON.search(masked)):
         args["horizon"] = float(m.group("years"))
 
-    args["audience"] = _audience(text, ctx)
-    why = _why_account(text, h) if args["audience"] == "support" else None
-    # Only what the tool's schema names: a constraint that means nothing to this tool (a gain budget
-    # on a summary) is dropped rather than sent as an argument the tool would reject.
+    audience = _audience(text, ctx)
+    why = _why_account(text, h) if audience == "support" else None
+    _check_understood(text, masked, amounts, roles, tool, args)
+    _check_contradictions(text, tool, args, h)
+    # Only what the tool's schema names. A constraint that means nothing to a tool that does not
+    # trade (a gain budget on a summary) is dropped; one a trading tool cannot honour is asked about.
     fields = ARGS[tool].model_fields
-    return Call(tool, {k: v for k, v in args.items() if k in fields and v is not None}, why)
+    dropped = [k for k, v in args.items() if k not in fields and v not in (None, [], "")]
+    if dropped and tool != "household_summary":
+        raise _clarify(f"{_DISPLAY[tool].capitalize()} can't take {', '.join(_CONSTRAINT_WORDS.get(k, k) for k in dropped)}; "
+                       "shall I run it without that, or did you mean another tool?")
+    return Call(tool, {k: v for k, v in args.items() if k in fields and v is not None}, why, audience)
 
 
 def _guard(text: str) -> None:
@@ -665,6 +722,9 @@ def _constrain_accounts_and_holdings(args: dict, tool: str, text: str, h: Househ
 
 def _constrain_gains(args: dict, text: str, budgets: list[float]) -> None:
     """The gain budget: a stated cap in dollars, the bracket, none at all, or lifted."""
+    for pattern in (_CLEAR_GAIN_BUDGET, _BRACKET, _NO_GAINS):
+        for m in pattern.finditer(text):
+            _understood(max(0, m.start() - 12), m.end())
     if _CLEAR_GAIN_BUDGET.search(text):
         args.pop("gain_budget", None)
     elif budgets:
@@ -734,3 +794,113 @@ def _why_account(text: str, h: Household) -> str | None:
         if named.accounts:
             return named.accounts[0]
     return None
+
+
+# ---- nothing silently dropped -------------------------------------------------------------------
+# Every phrase that looks like a constraint must have been understood by one of the readers above
+# (each records the stretch of text it used). A constraint-looking phrase no reader used stops the
+# call with a question: the advisor must never believe a constraint was applied when it was not.
+_SPANS: ContextVar[list[tuple[int, int]]] = ContextVar("understood_spans")
+
+
+def _understood(start: int, end: int) -> None:
+    spans = _SPANS.get(None)
+    if spans is not None:
+        spans.append((start, end))
+
+
+_NUMBER_AHEAD = r"(?=[$£€\d-]|(?:one|two|three|four|five|six|seven|eight|nine|ten|fifteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|a hundred|half)\b)"
+_CONSTRAINT_CUE = re.compile(
+    r"\bonly\s+(?:out of|from|in|within|use|using|touch(?:ing)?|tap(?:ping)?|sell(?:ing)?|tak(?:e|ing)|draw(?:ing)?|trad(?:e|ing)|buy(?:ing)?|the|his|her|their|our|my)\b"
+    r"|\b(?:keep(?:ing|s)?|hold(?:ing)? on ?to|hang(?:ing)? on ?to|retain(?:ing)?|preserv(?:e|ing)|protect(?:ing)?|spar(?:e|ing)|exclud(?:e|ing)|except|leav(?:e|ing)|avoid(?:ing)?|stay(?:ing|s)?|remain(?:ing|s)?|mustn'?t|must)\b"
+    r"|\b(?:don'?t|do not|never|without|not|no|can'?t|cannot|shouldn'?t|won'?t)\s+(?:\w+\s+)?(?:sells?|selling|touch|touching|use|using|tap|tapping|trade|trading|trades|buy|buying|go|going|exceed|exceeding|cross|crossing|realize|realizing|take|taking|dip|dipping|move|moving|change|changing|pull|pulling|draw|drawing|withdraw|withdrawing|push|pushing|bump)\b"
+    r"|\bwithout\s+(?:the|his|her|their|our|any)\b"
+    r"|\b(?:under|below|less than|no more than|not more than|at most|up to|max(?:imum)?|cap(?:ped)?(?: at)?|limit(?:ed)?(?: to)?|within|ceiling|at least|minimum|more than|over|above)\s+(?:the\s+|a\s+|about\s+|roughly\s+)?"
+    + _NUMBER_AHEAD,
+    re.I,
+)
+_CAN_CONSTRAIN = ('accounts left alone ("without touching the Roth", "only from the joint account"), holdings kept '
+                  '("don\'t sell AAPL"), a gain cap ("gains under $10k", "no gains", "stay in the bracket") or "after tax"')
+_CONSTRAINT_WORDS = {"exclude_accounts": "accounts to leave untouched", "no_sell": "holdings not to sell", "gain_budget": "a gain cap",
+                     "min_loss": "a smallest loss", "include_gains": "gain harvesting", "net": "an after-tax amount", "horizon": "a horizon"}
+_TRADES = ("withdraw", "rebalance", "harvest", "locate", "contribute")
+
+
+def _check_understood(text: str, masked: str, amounts: list[Amount], roles: dict, tool: str, args: dict) -> None:
+    """Stop with a question when a constraint-looking phrase was not understood (trading tools only)."""
+    if tool not in _TRADES:
+        return
+    for a in amounts:
+        role = roles[id(a)]
+        if role in ("gain_budget", "min_loss") or (role is None and a.money and tool in ("withdraw", "contribute")):
+            _understood(max(0, a.start - 60), a.end + 30)
+        if role == "horizon" and tool == "locate":
+            _understood(max(0, a.start - 20), a.end + 12)
+    for pattern, used in ((_NET, tool == "withdraw"), (_GROSS, tool == "withdraw"), (_ANY_ACCOUNT, True), (_RELEASE, True),
+                          (_INCLUDE_GAINS, tool == "harvest"), (_NO_INCLUDE_GAINS, tool == "harvest"), (_WHY_ACCOUNT, True),
+                          (_TARGET_RATIO, tool == "rebalance")):
+        if used:
+            for m in pattern.finditer(text):
+                _understood(max(0, m.start() - 12), m.end() + 4)
+    spans = _SPANS.get(None) or []
+    for m in _CONSTRAINT_CUE.finditer(masked):
+        if not any(s <= m.start() < e for s, e in spans):
+            end = _CLAUSE_END.search(text, m.end())
+            phrase = text[m.start(): min(end.start() if end else len(text), m.start() + 60)].strip()
+            raise _clarify(f"I didn't understand \"{phrase}\", so I haven't run anything. I can apply {_CAN_CONSTRAIN}. Could you say it one of those ways?")
+
+
+_TRADE_NOTHING = re.compile(
+    r"\b(?:without|no|don'?t|do not|never|not)\s+(?:making\s+|placing\s+|doing\s+|any\s+)*(?:trades?|trading|transactions?|buying or selling|selling or buying)\b(?!\s+(?:in|from|of|out of)\b)"
+    r"|\b(?:without|don'?t|do not|never)\s+(?:trading|touching|changing|moving)\s+(?:anything|everything)\b|\bleave (?:everything|all (?:the )?accounts) (?:alone|as is|untouched)\b",
+    re.I,
+)
+_TARGET_RATIO = re.compile(r"\b(?P<ratio>\d{1,3}(?:/\d{1,3}){1,4})\b")
+
+
+def _check_contradictions(text: str, tool: str, args: dict, h: Household) -> None:
+    """A resolved call that asks for two incompatible things is asked about, not run."""
+    if tool in _TRADES and tool != "contribute" and _TRADE_NOTHING.search(text):
+        raise _clarify(f"{_DISPLAY[tool].capitalize()} means trading, and you asked for no trades. Shall I show a summary instead, or which accounts should stay untouched? Accounts: {_account_list(h)}.")
+    ids = [a.id for a in h.accounts]
+    excluded = args.get("exclude_accounts") or []
+    if tool in _TRADES and tool != "contribute" and ids and set(ids) <= set(excluded):
+        raise _clarify(f"That leaves every account untouched ({', '.join(ids)}), so nothing can trade. Which account may I use?")
+    if tool == "contribute" and args.get("account") in excluded:
+        raise _clarify(f"You asked to invest in {args['account']} and also to leave it alone. Which is it?")
+    held = {s.ticker for s in h.securities}
+    if tool in ("withdraw", "rebalance", "harvest") and held and held <= set(args.get("no_sell") or []):
+        raise _clarify(f"Keeping every holding ({', '.join(sorted(held))}) leaves nothing to sell. Which may I sell?")
+    if tool == "harvest" and args.get("gain_budget") == 0.0 and args.get("include_gains"):
+        raise _clarify("You asked for no gains and for gain harvesting. Which one?")
+    if tool == "withdraw" and _NET.search(text) and _GROSS.search(text):
+        raise _clarify("Is the amount wanted after tax, or before tax (gross)?")
+    if tool == "rebalance" and (m := _TARGET_RATIO.search(text)):
+        said = sorted((int(x) for x in m.group("ratio").split("/")), reverse=True)
+        target = sorted((round(100 * w) for w in h.targets.values() if w > 0), reverse=True) if getattr(h, "targets", None) else []
+        if said != target:
+            shown = ", ".join(f"{c} {round(100 * w)}%" for c, w in h.targets.items())
+            raise _clarify(f"{h.name}'s target is {shown}; I rebalance to the target in the household file and can't change it here. Rebalance to that target?")
+
+
+# "compare doing it with and without the HSA": the compare tool, both plans from the engine.
+_WITH_AND_WITHOUT = re.compile(
+    r"\bwith(?:\s+(?:it|them|that))?\s+(?:and|or|vs\.?|versus)\s+without\b|\bwithout(?:\s+(?:it|them|that))?\s+(?:and|or|vs\.?|versus)\s+with\b", re.I)
+
+
+def _as_comparison(text: str, book: HouseholdBook, ctx: Context) -> Call:
+    m = _WITH_AND_WITHOUT.search(text)
+    after = _parse(text[: m.start()] + "without" + text[m.end():], book, ctx)
+    if after.tool not in _TRADES:
+        raise _clarify("Which plan should I compare, e.g. \"compare rebalancing with and without the HSA\"?")
+    h, _ = book.find(after.arguments["household"])
+    named = _named_after(text, m.end(), h, selling=True)
+    if not (named.accounts or named.tickers):
+        raise _clarify("With and without what? Name an account or a holding, e.g. \"with and without the Roth\".")
+    before = {k: v for k, v in after.arguments.items() if k != "household"}
+    if "exclude_accounts" in before:
+        before["exclude_accounts"] = [a for a in before["exclude_accounts"] if a not in named.accounts]
+    if "no_sell" in before:
+        before["no_sell"] = [t for t in before["no_sell"] if t not in named.tickers]
+    after_args = {k: v for k, v in after.arguments.items() if k != "household"}
+    return Call("compare", {"household": h.name, "tool": after.tool, "before": before, "after": after_args}, None, after.audience)

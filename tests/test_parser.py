@@ -55,6 +55,9 @@ def check_call(got: Call | Reply, tool: str, expected: dict, household: str, why
         named = set(got.arguments.get("exclude_accounts", [])) | {got.arguments.get("account", next(iter(ids)))}
         assert named <= ids, f"unknown accounts {named - ids}"
     assert got.arguments["household"] == (expected.pop("household", household))
+    # Who the answer is for is a rendering choice carried on the call, never a tool argument.
+    assert "audience" not in got.arguments
+    assert (got.audience or "advisor") == expected.pop("audience", got.audience or "advisor"), got
     for key, want in expected.items():
         if want is ABSENT:
             assert key not in got.arguments, f"{key} should not be set: {got.arguments}"
