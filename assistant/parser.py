@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from engine import Household
 
 from .amounts import Amount, find_amounts
-from .lexicon import correct, funds_named
+from .lexicon import correct, funds_named, household_words
 from tools.book import HouseholdBook
 from tools.calls import ARGS
 
@@ -114,6 +114,10 @@ def _role(text: str, a: Amount) -> str | None:
 # "between $40k and $50k", "$50k or $80k", "40-50k": a range is not an amount. Read from the amounts
 # already found (no regex over the whole text), so it is linear.
 _RANGE_JOIN = {"or", "to", "-", "–", "and"}
+
+
+def text_of(text: str, a: Amount) -> str:
+    return text[a.start:a.end].strip()
 
 
 def _is_range(text: str, amounts: list[Amount]) -> bool:
@@ -335,7 +339,7 @@ _OFF_LIMITS = re.compile(
     re.I,
 )
 # "only from the taxable account" is the opposite of an exclusion: every other account is excluded.
-_ONLY_FROM = re.compile(r"\bonly (?:from|use|touch|sell from) (?:the )?", re.I)
+_ONLY_FROM = re.compile(r"\bonly (?:from|out of|use|using|touch|tap|sell from|take (?:it )?from|draw (?:it )?from|in) (?:the )?", re.I)
 # "raise $50k from the IRA": right after the amount, the source account (every other one is left alone).
 _FROM_SOURCE = re.compile(r"^\s*(?:out\s+)?(?:from|of)\s+(?!(?:anything|everything|any|all)\b)", re.I)
 # Taking a protection back: "use the Roth again", "you can touch the IRA after all", "fine to sell Apple".
@@ -410,6 +414,10 @@ _NOT_A_HOUSEHOLD = {
 }
 
 
+_FAMILY_REF = re.compile(r"\bthe (?P<name>[A-Z][a-z]{2,}(?:-[A-Z][a-z]+)*)(?:s'|s\b|'s\b)|\b(?P=name)?(?P<x>)(?!)")
+_NOT_A_NAME = {"roth", "iras", "hsas", "bond", "bonds", "stock", "stocks", "fund", "funds", "account", "accounts", "client", "joint", "taxe", "gain", "loss"}
+
+
 def _name_words(text: str) -> list[str]:
     # "Riveras", "Rivera's" and "Rivera" are one name; "household" and "family" are not part of it.
     words = [w for w in re.findall(r"[a-z0-9]+", text.lower()) if w not in ("the", "household", "family", "s")]
@@ -427,6 +435,19 @@ def _household(text: str, book: HouseholdBook, ctx: Context) -> tuple[Household,
     for m in _HOUSEHOLD_REF.finditer(text):
         name = m.group("name") or m.group("plural")
         if name.lower() in _NOT_A_HOUSEHOLD:
+            continue
+        h, _ = book.find(name)
+        if h is None:
+            raise _Unclear(Reply("refuse", f"I don't have a household called {name}. Loaded households: {', '.join(book.names) or 'none'}."))
+        if h not in mentioned:
+            mentioned.append(h)
+    # "Rebalance the Smiths", "what's in the Garcias' accounts": a family named that is not loaded is
+    # refused, never swapped for the conversation's household.
+    here, _ = book.find(ctx.household)
+    known = household_words(here) if here is not None else set()
+    for m in _FAMILY_REF.finditer(text):
+        name = m.group("name")
+        if name.lower() in _NOT_A_HOUSEHOLD or name.lower() in known or name.lower() in _COMPANIES or name.lower() in _NOT_A_NAME:
             continue
         h, _ = book.find(name)
         if h is None:
@@ -510,7 +531,7 @@ _CLEAR_GAIN_BUDGET = re.compile(
 # Bracket talk without a number is the "bracket" gain budget: realize gains only up to the top of
 # the current bracket. A number next to it ("the 24% bracket") is a percentage, not dollars.
 _BRACKET = re.compile(
-    r"\b(?:stay|staying|keep(?:ing)?(?: (?:them|it|us|him|her|the \w+))?|remain|remaining)\s+(?:with)?in\s+(?:the |their |his |her |our |my |current |same )*(?:\d+\s*%\s*)?(?:tax )?bracket\b"
+    r"\b(?:stay|staying|keep(?:ing)?(?: (?:them|it|us|him|her|the \w+))?|remain|remaining)\s+(?:(?:with)?in|inside|under|below)\s+(?:the |their |his |her |our |my |current |same )*(?:\d+\s*%\s*)?(?:tax )?bracket\b"
     r"|\bbracket headroom\b|\bwithout (?:going into|crossing|bumping (?:into|up to)|pushing (?:them|him|her) into) (?:the |a )?(?:next|higher) (?:tax )?bracket\b|\bfill (?:up )?the bracket\b",
     re.I,
 )
@@ -623,6 +644,14 @@ def _parse(text: str, book: HouseholdBook, ctx: Context) -> Call:
     masked = _masked(text, h)
     amounts = find_amounts(masked)
     roles = {id(a): _role(masked, a) for a in amounts}
+    foreign = [a for a in amounts if a.currency != "USD"]
+    if foreign:
+        shown = text_of(masked, foreign[0])
+        raise _clarify(f"I work in US dollars only, and \"{shown}\" is in {foreign[0].currency}. Please give the amount in dollars, e.g. \"raise $25,000\".")
+    negative = [a for a in amounts if a.negative]
+    if negative:
+        shown = text_of(masked, negative[0])
+        raise _clarify(f"\"{shown}\" is a negative amount. Amounts are positive dollars: to take money out say \"raise $5k\", to put it in say \"contribute $5k to the Roth\".")
     principal = [a for a in amounts if roles[id(a)] is None and a.money]
     if tool_said is None and ctx.last is None:
         if principal:
@@ -832,8 +861,10 @@ def _check_understood(text: str, masked: str, amounts: list[Amount], roles: dict
         return
     for a in amounts:
         role = roles[id(a)]
-        if role in ("gain_budget", "min_loss") or (role is None and a.money and tool in ("withdraw", "contribute")):
-            _understood(max(0, a.start - 60), a.end + 30)
+        if role in ("gain_budget", "min_loss"):
+            _understood(max(0, a.start - 40), a.end + 20)
+        if role is None and a.money and tool in ("withdraw", "contribute"):
+            _understood(max(0, a.start - 12), a.end)
         if role == "horizon" and tool == "locate":
             _understood(max(0, a.start - 20), a.end + 12)
     for pattern, used in ((_NET, tool == "withdraw"), (_GROSS, tool == "withdraw"), (_ANY_ACCOUNT, True), (_RELEASE, True),
