@@ -69,7 +69,7 @@ FUND_NAMES = {
     "NFLX": "Netflix", "INTC": "Intel", "PFE": "Pfizer",
 }
 # Words in a fund's name that say nothing about which fund it is.
-NAME_FILLER = {"the", "fund", "funds", "etf", "etfs", "index", "admiral", "shares", "share", "stock", "position", "positions",
+NAME_FILLER = {"the", "fund", "funds", "etf", "etfs", "index", "admiral", "shares", "share", "position", "positions",
                "holding", "holdings", "our", "their", "his", "her", "my", "of", "in", "us", "u.s.", "core", "one", "&", "and"}
 _BRANDS = {"vanguard", "ishares", "schwab", "spdr", "fidelity"}
 
@@ -139,6 +139,8 @@ def funds_named(phrase: str, h: Household) -> tuple[list[str], list[str]]:
     and the caller asks which).
     """
     words = name_words(phrase)
+    while words and words[-1] in ("stock", "stocks"):  # "the Apple stock" is Apple
+        words.pop()
     if not words:
         return [], []
     held = {s.ticker.upper(): s.ticker for s in h.securities}

@@ -214,6 +214,8 @@ def tickers_named(phrase: str, h: Household) -> tuple[list[str], list[str]]:
                 found.append(held[word.upper()])
     if not found:
         funds, unheld = funds_named(phrase, h)
+        if len(funds) > 1 and not re.search(r"\b(?:funds|etfs|all|both|every)\b", phrase, re.I):
+            raise _clarify(f"\"{phrase.strip()}\" could be {' or '.join(funds)} in {h.name}; which one?")
         found += [t for t in funds if t not in found]
         missing += [n for n in unheld if n not in missing]
     low = phrase.lower()
@@ -304,16 +306,34 @@ def _named_after(text: str, start: int, h: Household, selling: bool, lead: int =
     understood (see `_check_understood`).
     """
     out = _Named([], [])
-    for piece in _pieces(text, start, h):
-        named = _resolve_piece(piece, h, selling)
-        if named is None:
-            break
-        out.accounts += [a for a in named.accounts if a not in out.accounts]
-        out.tickers += [t for t in named.tickers if t not in out.tickers]
-    if out.accounts or out.tickers:
+    first = True
+    while True:
+        stopped = False
+        for piece in _pieces(text, start, h):
+            named = _resolve_piece(piece, h, selling) if first else _try_piece(piece, h, selling)
+            if named is None:
+                stopped = True
+                break
+            out.accounts += [a for a in named.accounts if a not in out.accounts]
+            out.tickers += [t for t in named.tickers if t not in out.tickers]
         end = _CLAUSE_END.search(text, start)
-        _understood(max(0, start - lead), end.end() if end else len(text))
-    return out
+        if out.accounts or out.tickers:
+            _understood(max(0, start - lead), end.end() if end else len(text))
+        # "the joint account, the IRA or the Roth": a comma continues the list when the next
+        # clause names only accounts or holdings too.
+        if stopped or not end or end.group() != "," or not (out.accounts or out.tickers):
+            return out
+        start, first = end.end(), False
+        following = _pieces(text, start, h)
+        if not following or any(_try_piece(p, h, selling) is None for p in following):
+            return out
+
+
+def _try_piece(piece: str, h: Household, selling: bool) -> _Named | None:
+    try:
+        return _resolve_piece(piece, h, selling)
+    except _Unclear:
+        return None
 
 
 # Constraints that protect an account (never touch it) or a holding (never sell it). Each names what
@@ -322,7 +342,7 @@ _PROTECT_SELLING = re.compile(
     r"\b(?:don'?t|do not|never|without|not|no|avoid|won'?t|can'?t|cannot|shouldn'?t)\s+"
     r"(?:sell(?:ing|s)?|trim(?:ming)?|part(?:ing)? with|dump(?:ing)?|liquidat(?:e|ing))\s+"
     r"(?:(?:anything|any shares|shares|any)\s+(?:in|from|out of|of)\s+)?"
-    r"|\b(?:hold(?:ing)? on ?to|keep(?:ing)? (?:all )?(?:of )?)\s*(?=(?:the |their |his |her |our )?\S+ (?:shares|stock|position)\b)",
+    r"|\b(?:(?:hold|hang)(?:ing)? on ?to|keep(?:ing)?|retain(?:ing)?|preserv(?:e|ing))\s+(?:all\s+)?(?:of\s+)?",
     re.I,
 )
 _PROTECT_ACCOUNT = re.compile(
@@ -339,7 +359,7 @@ _OFF_LIMITS = re.compile(
     re.I,
 )
 # "only from the taxable account" is the opposite of an exclusion: every other account is excluded.
-_ONLY_FROM = re.compile(r"\bonly (?:from|out of|use|using|touch|tap|sell from|take (?:it )?from|draw (?:it )?from|in) (?:the )?", re.I)
+_ONLY_FROM = re.compile(r"\bonly (?:from|out of|use|using|touch|tap|sell from|take (?:it )?from|draw (?:it )?from|in) (?:the )?|\b(?:use|using|tap|tapping|touch|touching|from) only (?:the )?", re.I)
 # "raise $50k from the IRA": right after the amount, the source account (every other one is left alone).
 _FROM_SOURCE = re.compile(r"^\s*(?:out\s+)?(?:from|of)\s+(?!(?:anything|everything|any|all)\b)", re.I)
 # Taking a protection back: "use the Roth again", "you can touch the IRA after all", "fine to sell Apple".
@@ -486,7 +506,7 @@ _INTENTS: list[tuple[str, re.Pattern]] = [
     ("household_summary", re.compile(
         r"\b(?:summar\w*|overview|snapshot|what does [^.?!]{0,40}\bhold|holdings|how (?:is|are) [^.?!]{0,30}(?:doing|positioned|allocated|invested)|current allocation"
         r"|where do [^.?!]{0,25}stand|show me [^.?!]{0,30}(?:portfolio|household|accounts)"
-        r"|what(?:'s| is| are) in (?:the |their |his |her |our |[A-Z][\w-]*'? ?s?'? )?(?:accounts?|portfolio|household)|what do (?:they|we|\w+) (?:have|own|hold)|list (?:the |their )?(?:accounts|holdings|positions)"
+        r"|what(?:'s| is| are) in (?:the |their |his |her |our |[A-Z][\w-]*'? ?s?'? )?(?:accounts?|portfolio|household)|what do (?:the )?(?:they|we|\w+) (?:have|own|hold)|list (?:the |their )?(?:accounts|holdings|positions)"
         r"|show (?:me )?(?:the |their )?(?:accounts|holdings|positions)|how much (?:do|does) \w+ have|account summary)", re.I)),
 ]
 # A harvest word inside a constraint ("without realizing losses") is not a harvest request when
@@ -689,7 +709,7 @@ def _parse(text: str, book: HouseholdBook, ctx: Context) -> Call:
 
     audience = _audience(text, ctx)
     why = _why_account(text, h) if audience == "support" else None
-    _check_understood(text, masked, amounts, roles, tool, args)
+    _check_understood(text, masked, amounts, roles, tool, args, audience)
     _check_contradictions(text, tool, args, h)
     # Only what the tool's schema names. A constraint that means nothing to a tool that does not
     # trade (a gain budget on a summary) is dropped; one a trading tool cannot honour is asked about.
@@ -855,7 +875,7 @@ _CONSTRAINT_WORDS = {"exclude_accounts": "accounts to leave untouched", "no_sell
 _TRADES = ("withdraw", "rebalance", "harvest", "locate", "contribute")
 
 
-def _check_understood(text: str, masked: str, amounts: list[Amount], roles: dict, tool: str, args: dict) -> None:
+def _check_understood(text: str, masked: str, amounts: list[Amount], roles: dict, tool: str, args: dict, audience: str) -> None:
     """Stop with a question when a constraint-looking phrase was not understood (trading tools only)."""
     if tool not in _TRADES:
         return
@@ -868,7 +888,7 @@ def _check_understood(text: str, masked: str, amounts: list[Amount], roles: dict
         if role == "horizon" and tool == "locate":
             _understood(max(0, a.start - 20), a.end + 12)
     for pattern, used in ((_NET, tool == "withdraw"), (_GROSS, tool == "withdraw"), (_ANY_ACCOUNT, True), (_RELEASE, True),
-                          (_INCLUDE_GAINS, tool == "harvest"), (_NO_INCLUDE_GAINS, tool == "harvest"), (_WHY_ACCOUNT, True),
+                          (_INCLUDE_GAINS, tool == "harvest"), (_NO_INCLUDE_GAINS, tool == "harvest"), (_WHY_ACCOUNT, audience == "support"),
                           (_TARGET_RATIO, tool == "rebalance")):
         if used:
             for m in pattern.finditer(text):
