@@ -119,6 +119,9 @@ def find_amounts(text: str) -> list[Amount]:
         value: Decimal | None = None
         digits = t.text[0].isdigit()
         if digits:
+            if len(t.text) > 20:  # "1,1,1,1,...": not an amount anyone means
+                i += 1
+                continue
             try:
                 value = Decimal(t.text.replace(",", "").rstrip(","))
             except InvalidOperation:

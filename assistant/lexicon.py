@@ -78,6 +78,11 @@ def name_words(name: str) -> list[str]:
     return [w for w in re.findall(r"[a-z0-9&.+-]+", name.lower().replace("s&p", "sp")) if w not in NAME_FILLER]
 
 
+@lru_cache(maxsize=None)
+def _fund_words(ticker: str) -> frozenset[str]:
+    return frozenset(name_words(FUND_NAMES.get(ticker, "")))
+
+
 def household_words(h: Household) -> set[str]:
     words: set[str] = set()
     for a in h.accounts:
@@ -141,12 +146,12 @@ def funds_named(phrase: str, h: Household) -> tuple[list[str], list[str]]:
     words = name_words(phrase)
     while words and words[-1] in ("stock", "stocks"):  # "the Apple stock" is Apple
         words.pop()
-    if not words:
+    if not words or len(words) > 8:  # no fund name is longer; a long phrase is not one
         return [], []
     held = {s.ticker.upper(): s.ticker for s in h.securities}
 
     def says(ticker: str) -> bool:
-        name = set(name_words(FUND_NAMES.get(ticker, "")))
+        name = _fund_words(ticker)
         if ticker.lower() in words:
             return True
         return bool(name) and all(any(w == n or (len(w) >= 5 and Levenshtein.distance(w, n) <= 1) for n in name) for w in words)

@@ -250,6 +250,13 @@ _DETERMINERS = re.compile(r"^(?:(?:the|his|her|their|our|my|its|any|all|of|any o
 _FILLER = re.compile(r"\s+(?:account|accounts|shares|stock|stocks|position|positions|holdings?|money|funds?|please)$", re.I)
 
 
+_CLAUSE_MAX = 160  # a clause is read at most this far: bounds the work per trigger word
+
+
+def _clause_end(text: str, start: int) -> re.Match | None:
+    return _CLAUSE_END.search(text, start, start + _CLAUSE_MAX)
+
+
 @dataclass
 class _Named:
     accounts: list[str]
@@ -257,7 +264,7 @@ class _Named:
 
 
 def _pieces(text: str, start: int, h: Household) -> list[str]:
-    end = _CLAUSE_END.search(text, start)
+    end = _clause_end(text, start)
     clause = text[start: end.start() if end else len(text)]
     pieces: list[str] = []
     for piece in (p.strip() for p in _LIST_SEPARATOR.split(clause) if p.strip()):
@@ -316,7 +323,7 @@ def _named_after(text: str, start: int, h: Household, selling: bool, lead: int =
                 break
             out.accounts += [a for a in named.accounts if a not in out.accounts]
             out.tickers += [t for t in named.tickers if t not in out.tickers]
-        end = _CLAUSE_END.search(text, start)
+        end = _clause_end(text, start)
         if out.accounts or out.tickers:
             _understood(max(0, start - lead), end.end() if end else len(text))
         # "the joint account, the IRA or the Roth": a comma continues the list when the next
@@ -896,7 +903,7 @@ def _check_understood(text: str, masked: str, amounts: list[Amount], roles: dict
     spans = _SPANS.get(None) or []
     for m in _CONSTRAINT_CUE.finditer(masked):
         if not any(s <= m.start() < e for s, e in spans):
-            end = _CLAUSE_END.search(text, m.end())
+            end = _clause_end(text, m.end())
             phrase = text[m.start(): min(end.start() if end else len(text), m.start() + 60)].strip()
             raise _clarify(f"I didn't understand \"{phrase}\", so I haven't run anything. I can apply {_CAN_CONSTRAIN}. Could you say it one of those ways?")
 
