@@ -52,6 +52,14 @@ class Reply:
 
 
 @dataclass
+class Pick:
+    """What a picker chose: the call, and for a model its draft text with {references} to render."""
+
+    call: Call
+    draft: str | None = None
+
+
+@dataclass
 class Context:
     """What a conversation remembers for follow-ups."""
 
@@ -634,6 +642,17 @@ def _base(tool_said: str | None, h: Household, ctx: Context, follow_up: bool) ->
     if tool_said is None:
         raise _clarify("I'm not sure what you'd like me to run. " + EXAMPLES)
     return tool_said, {"household": h.name}
+
+
+class ParserPicker:
+    """The offline picker: the deterministic parser, one question to one call or one reply."""
+
+    def __init__(self, book: HouseholdBook):
+        self.book = book
+
+    def pick(self, question: str, context: Context) -> Pick | Reply:
+        parsed = parse(question, self.book, context)
+        return parsed if isinstance(parsed, Reply) else Pick(parsed)
 
 
 # A question longer than this is not read at all: nobody types a 3-page request, and every
