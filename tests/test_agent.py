@@ -271,3 +271,124 @@ def test_compare_tool_reports_the_engines_difference(book):
     assert answer.comparison.withdrawal_tax == pytest.approx(after.extra["withdrawal"]["estimated_tax"] - before.extra["withdrawal"]["estimated_tax"], abs=0.011)
     assert not [t for t in answer.result.trades if t.account == "sam-roth"]
     assert "Compared with the previous plan" in answer.explanation
+
+
+# ---- a long conversation on the wire, with a strict server ------------------------------------
+
+class StrictOpenAI(BaseHTTPRequestHandler):
+    """A chat-completions server that checks message order as strictly as OpenAI does.
+
+    Every request must start with the system message, then a user message; every tool message must
+    answer a tool call of the assistant message before it; no tool call may go unanswered. Each user
+    question is answered with the tool call scripted for it, each tool result with a text that refers
+    to the result's fields.
+    """
+
+    script: dict[str, tuple[str, dict]] = {}
+    requests: list[dict] = []
+    violations: list[str] = []
+
+    def log_message(self, *args):
+        pass
+
+    @classmethod
+    def check(cls, messages: list[dict]) -> None:
+        roles = [m["role"] for m in messages]
+        if roles[:2] != ["system", "user"]:
+            cls.violations.append(f"starts with {roles[:2]}")
+        pending: set[str] = set()
+        for m in messages:
+            if m["role"] == "tool":
+                if m.get("tool_call_id") not in pending:
+                    cls.violations.append(f"tool message {m.get('tool_call_id')} without its call")
+                pending.discard(m.get("tool_call_id"))
+            else:
+                if pending:
+                    cls.violations.append(f"unanswered tool calls {sorted(pending)} before a {m['role']} message")
+                pending = {c["id"] for c in m.get("tool_calls") or []} if m["role"] == "assistant" else set()
+        if pending:
+            cls.violations.append(f"unanswered tool calls {sorted(pending)} at the end")
+
+    def do_POST(self):
+        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        cls = type(self)
+        cls.requests.append(body)
+        cls.check(body["messages"])
+        last = body["messages"][-1]
+        if last["role"] == "user":
+            question = last["content"].split("\n\n(Conversation household")[0]
+            tool, args = cls.script[question]
+            message = {"role": "assistant", "content": None, "tool_calls": [{
+                "id": f"call_{len(cls.requests)}", "type": "function", "function": {"name": tool, "arguments": json.dumps(args)}}]}
+            finish = "tool_calls"
+        else:
+            sent = json.loads(last["content"])
+            text = "The engine could not run that." if "error" in sent else (
+                "Estimated tax {taxes.estimated_tax}; drift {before.drift} before." if sent["result"].get("taxes") else "Here is the household: {before.value} in all.")
+            message, finish = {"role": "assistant", "content": text}, "stop"
+        data = json.dumps({"id": "c", "object": "chat.completion", "created": 0, "model": "fake",
+                           "choices": [{"index": 0, "message": message, "finish_reason": finish}],
+                           "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2}}).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+
+def test_a_ten_turn_conversation_keeps_a_valid_message_order(book):
+    rivera = "Rivera household"
+    turns = [
+        ("raise $50k", "withdraw", {"household": rivera, "amount": 50000}),
+        ("without touching the Roth", "withdraw", {"household": rivera, "amount": 50000, "exclude_accounts": ["sam-roth"]}),
+        ("make it $80k", "withdraw", {"household": rivera, "amount": 80000, "exclude_accounts": ["sam-roth"]}),
+        ("rebalance instead", "rebalance", {"household": rivera}),
+        ("keep gains under $5k", "rebalance", {"household": rivera, "gain_budget": 5000}),
+        ("any losses to harvest?", "harvest", {"household": rivera}),
+        ("how is the location?", "locate", {"household": rivera}),
+        ("give me a summary", "household_summary", {"household": rivera}),
+        ("invest $6,000 in the Roth", "contribute", {"household": rivera, "amount": 6000, "account": "sam-roth"}),
+        ("raise $20k after tax", "withdraw", {"household": rivera, "amount": 20000, "net": True}),
+    ]
+    StrictOpenAI.script = {q: (tool, args) for q, tool, args in turns}
+    StrictOpenAI.requests, StrictOpenAI.violations = [], []
+    server = ThreadingHTTPServer(("127.0.0.1", 0), StrictOpenAI)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        chat = Assistant(book, household=rivera, model=_chat_openai(f"http://127.0.0.1:{server.server_address[1]}/v1"))
+        agent = chat.picker.agent
+        for question, tool, args in turns:
+            answer = chat.ask(question)
+            assert answer.kind == "answer" and answer.tool == tool, (question, answer.explanation)
+            for key, value in args.items():
+                assert answer.arguments[key] == value, (question, key)
+            assert answer.grounding == [] and "{" not in answer.explanation, answer.explanation
+            assert chat.picker.agent is agent  # built once per conversation
+    finally:
+        server.shutdown()
+    assert StrictOpenAI.violations == []
+    assert len(StrictOpenAI.requests) == 2 * len(turns)
+    # History was trimmed (six human turns at most) and always at a human message.
+    last = StrictOpenAI.requests[-1]["messages"]
+    assert sum(m["role"] == "user" for m in last) <= 7
+    assert last[1]["role"] == "user"
+    # The tools the model sees carry no audience: that is how the answer is written, not what runs.
+    assert all("audience" not in t["function"]["parameters"].get("properties", {}) for t in StrictOpenAI.requests[0]["tools"])
+    # What the parser path does, the model path does too: the follow-up is compared with the plan before.
+    assert chat.last_outcome.tool == "withdraw"
+
+
+def test_trim_history_never_starts_with_a_tool_message():
+    from langchain_core.messages import HumanMessage, ToolMessage
+
+    from assistant.agent import trim_history
+
+    messages = []
+    for i in range(10):
+        messages += [HumanMessage(f"q{i}"), AIMessage(content="", tool_calls=[{"name": "rebalance", "args": {}, "id": f"c{i}", "type": "tool_call"}]),
+                     ToolMessage(content="{}", tool_call_id=f"c{i}"), AIMessage(content="done")]
+    for turns in range(1, 12):
+        for limit in (3, 4, 5, 9, 40):
+            kept = trim_history(messages, turns=turns, limit=limit)
+            assert kept and isinstance(kept[0], HumanMessage)
+            assert kept == messages[len(messages) - len(kept):]
