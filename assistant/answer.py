@@ -36,6 +36,12 @@ class Answer:
     grounding: list[str] = field(default_factory=list)  # what a model's draft got wrong (then replaced)
     audience: str = "advisor"  # who the explanation was written for
 
+    def __post_init__(self):
+        # Callers that still pass the audience inside the arguments (it is no tool argument now).
+        if "audience" in self.arguments:
+            self.arguments = dict(self.arguments)
+            self.audience = self.arguments.pop("audience") or self.audience
+
     def to_json(self) -> dict:
         return {
             "tool": self.tool,
