@@ -68,7 +68,11 @@ def constraints_applied(tool: str, arguments: dict, kinds: dict[str, str] | None
     kinds = kinds or {}
     said = []
     for a in arguments.get("exclude_accounts") or []:
-        said.append(f"without touching {a}" + (f" ({KIND_WORDS.get(kinds[a], kinds[a])})" if a in kinds else ""))
+        kind = KIND_WORDS.get(kinds.get(a, ""), kinds.get(a, ""))
+        if plain:
+            said.append(f"without touching your {kind or 'account'} ({a})")
+        else:
+            said.append(f"without touching {a}" + (f" ({kind})" if kind else ""))
     if arguments.get("no_sell"):
         said.append("not selling " + ", ".join(arguments["no_sell"]))
     budget = arguments.get("gain_budget")

@@ -522,7 +522,7 @@ _INTENTS: list[tuple[str, re.Pattern]] = [
         r"\b(?:summar\w*|overview|snapshot|what does [^.?!]{0,40}\bhold|holdings|how (?:is|are) [^.?!]{0,30}(?:doing|positioned|allocated|invested)|current allocation"
         r"|where do [^.?!]{0,25}stand|show me [^.?!]{0,30}(?:portfolio|household|accounts)"
         r"|what(?:'s| is| are) in (?:the |their |his |her |our |[A-Z][\w-]*'? ?s?'? )?(?:accounts?|portfolio|household)|what do (?:the )?(?:they|we|\w+) (?:have|own|hold)|list (?:the |their )?(?:accounts|holdings|positions)"
-        r"|show (?:me )?(?:the |their )?(?:accounts|holdings|positions)|how much (?:do|does) \w+ have|account summary)", re.I)),
+        r"|show (?:me )?(?:the |their )?(?:accounts|holdings|positions)|how much (?:do|does) \w+ have|account summary|looks? like (?:right )?now|big picture)", re.I)),
 ]
 # A harvest word inside a constraint ("without realizing losses") is not a harvest request when
 # another tool is asked for; an explicit "harvest"/"TLH" is.
