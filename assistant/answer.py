@@ -20,7 +20,7 @@ from engine.compare import Comparison
 from tools import HouseholdBook, ToolOutcome, call_tool, compare_outcomes
 
 from .explain import constraints_applied, explain, render_references
-from .parser import Call, Context, ParserPicker, Pick, Reply
+from .parser import Call, Context, ParserPicker, Pick, Reply, screen
 
 log = logging.getLogger("householder.assistant")
 
@@ -73,7 +73,9 @@ class Assistant:
         if model is None:
             self.picker: Picker = ParserPicker(book)
         else:
-            from .agent import ModelPicker  # the model path needs the llm extra; the parser does not
+            from .agent import (
+                ModelPicker,  # the model path needs the llm extra; the parser does not
+            )
 
             self.picker = ModelPicker(model, book, self.execute)
 
@@ -81,6 +83,10 @@ class Assistant:
         if audience:
             self.context.audience = audience
         self._ran = {}
+        if self.model is not None and (refused := screen(question, self.book, self.context)) is not None:
+            # The parser's refusals bind the model path too: an unknown household is never swapped
+            # for this one, an injection or an over-long message never reaches the model.
+            return Answer(None, {}, None, refused.text, kind=refused.kind, audience=self.context.audience)
         picked = self.picker.pick(question, self.context)
         if isinstance(picked, Reply):
             return Answer(None, {}, None, picked.text, kind=picked.kind, audience=self.context.audience)

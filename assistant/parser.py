@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import re
 from contextvars import ContextVar
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from engine import Household
 
@@ -642,6 +642,20 @@ def _base(tool_said: str | None, h: Household, ctx: Context, follow_up: bool) ->
     if tool_said is None:
         raise _clarify("I'm not sure what you'd like me to run. " + EXAMPLES)
     return tool_said, {"household": h.name}
+
+
+def screen(question: str, book: HouseholdBook, ctx: Context) -> Reply | None:
+    """The refusals that hold whoever picks the call (the model too): too long, injection or
+    off-topic, and a household named that is not loaded. None when the question may go on."""
+    if len(question) > MAX_QUESTION:
+        return parse(question, book, ctx)  # the polite refusal, unread
+    text = _normalize(question)
+    try:
+        _guard(text)
+        _household(text, book, ctx)
+    except _Unclear as unclear:
+        return unclear.reply if unclear.reply.kind == "refuse" else None
+    return None
 
 
 class ParserPicker:

@@ -8,11 +8,17 @@ from __future__ import annotations
 import time
 
 import pytest
+from test_parser import ELLIS, EXAMPLES, RIVERA, Row, check_call, row, unclear
 
 from assistant.amounts import find_amounts
 from assistant.answer import Assistant
-from assistant.parser import Call, Context, Reply, parse
-from test_parser import ELLIS, OKAFOR, RIVERA, Row, book, check_call, row, unclear  # noqa: F401 (fixture)
+from assistant.parser import Context, Reply, parse
+from tools.book import HouseholdBook
+
+
+@pytest.fixture(scope="module")
+def book() -> HouseholdBook:
+    return HouseholdBook.from_paths([EXAMPLES / "rivera.json", EXAMPLES / "retiree.json", EXAMPLES / "couple.json"])
 
 # ---- calls: the right tool and arguments -----------------------------------------------------
 CLASS_CALLS = [

@@ -6,11 +6,17 @@ import re
 import time
 
 import pytest
+from test_parser import EXAMPLES, RIVERA
 
 from assistant import amounts, lexicon, parser
 from assistant.amounts import find_amounts
 from assistant.parser import MAX_QUESTION, Context, Reply, parse
-from test_parser import RIVERA, book  # noqa: F401 (fixture)
+from tools.book import HouseholdBook
+
+
+@pytest.fixture(scope="module")
+def book() -> HouseholdBook:
+    return HouseholdBook.from_paths([EXAMPLES / "rivera.json"])
 
 # Inputs built to make a backtracking regex work quadratically or worse: long runs of number-like
 # words, digit groups, separators, and trigger words each of which starts a long look-ahead.
