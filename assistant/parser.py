@@ -692,8 +692,15 @@ def parse(question: str, book: HouseholdBook, ctx: Context | None = None) -> Cal
         _SPANS.reset(token)
 
 
+# Each constraint phrase is resolved against the household on its own; more than this many in one
+# question is not a request anyone types, and it bounds the work per question.
+MAX_CONSTRAINTS = 12
+
+
 def _parse(text: str, book: HouseholdBook, ctx: Context) -> Call:
     _guard(text)
+    if sum(1 for _ in zip(range(MAX_CONSTRAINTS + 1), _CONSTRAINT_CUE.finditer(text))) > MAX_CONSTRAINTS:
+        raise _clarify(f"That is more than {MAX_CONSTRAINTS} conditions in one question, more than I can check reliably. Please ask with the few that matter most.")
     h, named = _household(text, book, ctx)
     tool_said = _tool_said(text, h)
     follow_up = ctx.last is not None and (tool_said is None or bool(_FOLLOW_UP.search(text)))
