@@ -297,7 +297,7 @@ async def send_answer(answer: Answer) -> None:
     if r is None:
         await cl.Message(content=answer.explanation).send()
         return
-    audience = answer.arguments.get("audience", "advisor")
+    audience = answer.audience
     headline = savings_headline(r)
     has_table = TRADES_HEADER in answer.explanation
     if audience == "client":
