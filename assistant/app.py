@@ -40,7 +40,7 @@ from chainlit.input_widget import Select
 from plotly.subplots import make_subplots
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from engine import Household, HouseholdError, Result, load_household, parse_household
+from engine import Household, HouseholdError, Result, load_household
 from formats import import_positions
 from formats import orders_csv
 from tools import HouseholdBook
@@ -297,7 +297,7 @@ async def send_answer(answer: Answer) -> None:
     if r is None:
         await cl.Message(content=answer.explanation).send()
         return
-    audience = answer.arguments.get("audience", "advisor")
+    audience = answer.audience
     headline = savings_headline(r)
     has_table = TRADES_HEADER in answer.explanation
     if audience == "client":
@@ -404,14 +404,8 @@ def household_from_uploads(files: list[tuple[str, str]]) -> Household:
         try:
             if csvs:
                 return import_positions(local[csvs[0][0]], local[jsons[0][0]])
-            name = jsons[0][0]
-            try:
-                data = json.loads(local[name].read_text(encoding="utf-8-sig"))
-            except UnicodeDecodeError:
-                raise HouseholdError([f"{name}: not UTF-8 text; save it as UTF-8 JSON"]) from None
-            except json.JSONDecodeError as err:
-                raise HouseholdError([f"{name}: not valid JSON at line {err.lineno} column {err.colno}: {err.msg}"]) from None
-            return parse_household(data)
+            # Bounded like every door (engine.reading): size, encoding, nesting.
+            return load_household(local[jsons[0][0]])
         except HouseholdError as err:
             raise HouseholdError([p.replace(f"{tmp}/", "") for p in err.problems]) from None
 
