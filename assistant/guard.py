@@ -31,7 +31,7 @@ class Backoff:
     def locked_for(self, *keys: str) -> float:
         """Seconds until every one of the keys may try again (0 = now)."""
         now = self.clock()
-        return max((r.locked_until - now for k in keys if (r := self._records.get(k))), default=0.0) if keys else 0.0
+        return max([0.0] + [r.locked_until - now for k in keys if (r := self._records.get(k))])
 
     def failed(self, *keys: str) -> None:
         now = self.clock()

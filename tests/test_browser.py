@@ -51,15 +51,21 @@ class Server:
     def __init__(self, app_root: Path, *serve_args: str, env: dict[str, str] | None = None):
         app_root.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(ROOT / "chainlit.md", app_root / "chainlit.md")
+        self.app_root, self.serve_args = app_root, serve_args
+        # One solver process: the machine runs other tests too. The database is APP_ROOT/householder.db.
+        self.env = {**os.environ, "CHAINLIT_APP_ROOT": str(app_root), "HOUSEHOLDER_SOLVE_WORKERS": "1", **(env or {})}
+        self.env.pop("OPENAI_API_KEY", None)  # the offline assistant, whatever the machine has set
+        self.database = f"sqlite+aiosqlite:///{app_root / 'householder.db'}"
+        self.start()
+
+    def start(self) -> None:
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self.log = app_root / "server.log"
-        full_env = {**os.environ, "CHAINLIT_APP_ROOT": str(app_root), **(env or {})}
-        full_env.pop("OPENAI_API_KEY", None)  # the offline assistant, whatever the machine has set
+        self.log = self.app_root / f"server-{self.port}.log"
         with self.log.open("w") as log:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "assistant.cli", "serve", "--port", str(self.port), *serve_args],
-                cwd=ROOT, env=full_env, stdout=log, stderr=subprocess.STDOUT,
+                [sys.executable, "-m", "assistant.cli", "serve", "--port", str(self.port), *self.serve_args],
+                cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT,
             )
         self._wait_ready()
 
@@ -231,6 +237,9 @@ def test_advisor_asks_downloads_switches_audience_and_uploads(browser, open_serv
     _shot(page, "03-answer-charts-downloads")
 
     # The order file: the CLI's columns, one row per trade.
+    # Download links carry a token of their own, never the session id that would let anyone attach to the chat.
+    for href in answer.locator("a[download]").evaluate_all("links => links.map(a => a.getAttribute('href'))"):
+        assert re.fullmatch(r"/householder/download/[A-Za-z0-9_-]{32}", href), href
     with page.expect_download() as download:
         answer.locator('a[download^="orders-"]').click()
     orders = list(csv.DictReader(io.StringIO(Path(download.value.path()).read_text())))
