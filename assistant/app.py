@@ -50,19 +50,16 @@ from chainlit.input_widget import Select
 from plotly.subplots import make_subplots
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from engine import Household, HouseholdError, Result, load_household, parse_household
-from formats import import_positions
-from formats import orders_csv
-from tools import HouseholdBook
-
+from assistant import workers
 from assistant.answer import Answer, Assistant, model_from_environment
 from assistant.explain import explain, money
 from assistant.guard import Backoff
 from assistant.parser import Reply, parse
 from assistant.store import Store, digest
 from assistant.workers import SolvePool
-from assistant import workers
-from tools import ToolOutcome
+from engine import Household, HouseholdError, Result, load_household, parse_household
+from formats import import_positions, orders_csv
+from tools import HouseholdBook, ToolOutcome
 
 log = logging.getLogger("householder.app")
 
@@ -125,7 +122,7 @@ LIBRARY = _load_library()
 
 # Chainlit keeps uploads in APP_ROOT/.files and deletes that folder on shutdown: `householder serve`
 # gives every server its own APP_ROOT (CHAINLIT_APP_ROOT), so stopping one cannot touch another's files.
-from chainlit.config import APP_ROOT  # noqa: E402
+from chainlit.config import APP_ROOT
 
 DATABASE_URL = os.environ.get("HOUSEHOLDER_DATABASE_URL") or f"sqlite+aiosqlite:///{Path(APP_ROOT) / 'householder.db'}"
 
@@ -142,7 +139,7 @@ def _create_schema(url: str) -> None:
     def run() -> None:
         try:
             asyncio.run(go())
-        except BaseException as err:  # re-raised below, in the importing thread
+        except BaseException as err:  # noqa: BLE001 — re-raised below, in the importing thread
             failures.append(err)
 
     thread = threading.Thread(target=run)

@@ -213,7 +213,6 @@ def cmd_audit(args: argparse.Namespace) -> int:
     """The audit trail of the chat app: every plan shown or downloaded, oldest first."""
     import asyncio
     import os
-
     from datetime import datetime
 
     from assistant.store import Store

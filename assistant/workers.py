@@ -47,7 +47,7 @@ def _serve(conn: Connection) -> None:
             return
         try:
             reply = ("ok", fn(*args))
-        except BaseException as err:  # the job's failure is the caller's to report
+        except BaseException as err:  # noqa: BLE001 — the job's failure is the caller's to report
             reply = ("error", err)
         try:
             conn.send(reply)
@@ -65,7 +65,7 @@ class _Worker:
     conn: Connection
 
     @classmethod
-    def start(cls) -> "_Worker":
+    def start(cls) -> _Worker:
         parent, child = _SPAWN.Pipe()
         process = _SPAWN.Process(target=_serve, args=(child,), daemon=True, name="householder-solver")
         process.start()
@@ -154,7 +154,7 @@ class SolvePool:
                 ticket.moved.clear()
                 try:
                     await asyncio.wait_for(ticket.moved.wait(), timeout=0.5)
-                except asyncio.TimeoutError:
+                except TimeoutError:
                     pass
         except BaseException:
             if ticket in self._queue:

@@ -22,7 +22,7 @@ import sys
 import tempfile
 import time
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import socketio
@@ -30,10 +30,9 @@ import socketio
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.generate import household  # noqa: E402
-
-from assistant.answer import Assistant  # noqa: E402
-from tools import HouseholdBook  # noqa: E402
+from assistant.answer import Assistant
+from bench.generate import household
+from tools import HouseholdBook
 
 EXAMPLES = ROOT / "examples"
 # Ordinary questions (answered without a solve) and small solves, as advisors ask them all day.
@@ -86,7 +85,7 @@ class Session:
         self.idle.clear()
         started = time.perf_counter()
         step = {"id": str(uuid.uuid4()), "threadId": self.thread, "name": "User", "type": "user_message", "output": question,
-                "createdAt": datetime.now(timezone.utc).isoformat()}
+                "createdAt": datetime.now(UTC).isoformat()}
         await self.client.emit("client_message", {"message": step, "fileReferences": []})
         while True:
             text = await asyncio.wait_for(self.messages.get(), timeout=deadline - (time.perf_counter() - started))
