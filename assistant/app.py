@@ -619,8 +619,15 @@ async def resume(thread: dict) -> None:
     if pending:
         user = cl.user_session.get("user")
         await STORE.set_pending(thread["id"], user.identifier if user else None, None)
-        await cl.Message(content=f"**The answer to “{pending[:200]}” was lost**: the server stopped while it was being worked out. "
-                                 "Nothing was changed; please ask again.").send()
+        # Chainlit sends the thread's history to the browser after this hook returns, replacing what
+        # is on screen; the notice goes out just after it.
+        asyncio.create_task(_tell_lost(pending))
+
+
+async def _tell_lost(question: str) -> None:
+    await asyncio.sleep(0.5)
+    await cl.Message(content=f"**The answer to “{question[:200]}” was lost**: the server stopped while it was being worked out. "
+                             "Nothing was changed; please ask again.").send()
 
 
 @cl.on_chat_end
@@ -632,7 +639,10 @@ async def end() -> None:
 
 @cl.on_stop
 async def stopped() -> None:
-    log.info("stop pressed in %s", _thread_id())
+    """Stop pressed: the solve is cancelled (its worker killed); nothing is in flight any more."""
+    if _thread_id():
+        user = cl.user_session.get("user")
+        await STORE.set_pending(_thread_id(), user.identifier if user else None, None)
 
 
 @cl.on_settings_update
@@ -793,8 +803,8 @@ async def on_message(message: cl.Message) -> None:
             cl.user_session.set("assistant", assistant)
             cl.user_session.set("book", assistant.book)
         except asyncio.CancelledError:
+            # Stop (on_stop clears the question in flight) or shutdown (it stays, to be reported on resume).
             ticker.cancel()
-            await _save()  # Stop: nothing in flight any more
             raise
         except Exception as err:  # the chat must outlive a failed solve
             log.exception("question failed: %s", question)

@@ -453,6 +453,23 @@ def test_restart_keeps_the_conversation_and_the_audit_lists_it(browser, tmp_path
         shown = _assistant_messages(page).count()
         _send(page, "make it tighter")
         _answer_after(page, shown, "Rivera household")
+
+        # A server stopped while a question is being answered: the reopened chat says so.
+        # (Each server starts its solver process on the first solve, so this one is still cold.)
+        server.stop()
+        server.start()
+        page.goto(server.url + urllib.parse.urlparse(thread_url).path)
+        expect(page.get_by_text("Rebalance for Rivera household").first).to_be_visible()
+        _idle(page)
+        box = page.locator("#chat-input")
+        box.fill("Any tax-loss harvesting?")
+        page.keyboard.press("Enter")
+        expect(page.locator('[data-step-type="user_message"]').filter(has_text="Any tax-loss harvesting?").last).to_be_visible()
+        server.stop()
+        server.start()
+        page.goto(server.url + urllib.parse.urlparse(thread_url).path)
+        expect(page.get_by_text("The answer to “Any tax-loss harvesting?” was lost")).to_be_visible()
+        _shot(page, "10-answer-lost-in-restart")
         page.context.close()
     finally:
         server.stop()
