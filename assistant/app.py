@@ -762,7 +762,18 @@ async def answer_question(assistant: Assistant, question: str, audience: str, on
     parsed = await asyncio.to_thread(parse, question, assistant.book, probe)
     if isinstance(parsed, Reply):
         return Answer(None, {}, None, parsed.text, kind=parsed.kind), assistant
-    return await POOL.run(cl.context.session.id, workers.ask, assistant, question, audience, on_wait=on_wait)
+    # The worker gets only the households the call and the last plan need (pickling every loaded
+    # household, an XL one among them, for each small solve would cost seconds of the server's CPU).
+    needed = {parsed.arguments.get("household"), assistant.context.household}
+    job = copy.copy(assistant)
+    job.context = probe
+    job.book = HouseholdBook()
+    for name in needed:
+        if name in assistant.book.households:
+            job.book.add(assistant.book.households[name])
+    answer, done = await POOL.run(cl.context.session.id, workers.run_call, job, parsed, on_wait=on_wait)
+    done.book = assistant.book
+    return answer, done
 
 
 async def _tick(step: cl.Step, started: float) -> None:

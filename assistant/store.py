@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import secrets
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -137,7 +138,8 @@ class Store:
         await self._run(
             "INSERT INTO householder_audit (id, at, user_id, thread_id, event, household, household_digest, tool, arguments, "
             "result_digest, solver_status, detail) VALUES (:id, :at, :u, :t, :e, :h, :hd, :tool, :args, :rd, :st, :d)",
-            id=digest(f"{time.time_ns()}:{thread_id}:{event}:{result_digest}"), at=now_iso(), u=user_id, t=thread_id,
+            # The id sorts in the order rows were written (several rows share one second of `at`).
+            id=f"{time.time_ns():020d}-{secrets.token_hex(4)}", at=now_iso(), u=user_id, t=thread_id,
             e=event, h=household, hd=household_digest, tool=tool, args=json.dumps(arguments, sort_keys=True) if arguments is not None else None,
             rd=result_digest, st=solver_status, d=detail)
 

@@ -201,3 +201,8 @@ def ask(assistant, question: str, audience: str):
     """
     answer = assistant.ask(question, audience=audience)
     return answer, assistant
+
+
+def run_call(assistant, call):
+    """The same, for a call the server already parsed: the engine's part only."""
+    return assistant.run(call), assistant

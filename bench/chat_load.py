@@ -114,7 +114,7 @@ async def run(url: str, sessions: int, rounds: int, xl_name: str, book: Househol
             q = QUESTIONS[(i + r) % len(QUESTIONS)]
             try:
                 latencies.append((q, await s.ask(q, expect[q], deadline)))
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 late.append(q)  # counted, and this advisor stops asking (its session is still busy)
                 return
 
