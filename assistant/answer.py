@@ -1,22 +1,26 @@
 """One conversation with the assistant: question in, tool call, engine result and explanation out.
 
-Offline (no OPENAI_API_KEY) the deterministic parser picks the call and templates explain it.
-With a model, the model picks the call and writes the text, and the text must pass the
-grounding check or the templated explanation is used instead. Either way the numbers come from
-the engine.
+One `Assistant` owns running, explaining and remembering. What picks the call is interchangeable
+(`pick(question, context) -> Pick | Reply`): offline the deterministic parser
+(`parser.ParserPicker`), with a model the tool-calling agent (`agent.ModelPicker`). Either way
+the engine computes every number, the last plan is compared with the new one, support answers
+re-solve the alternative, and the explanation is the template unless a model's draft renders
+cleanly from references to the result (see `explain.render_references`).
 """
 from __future__ import annotations
 
+import json
 import logging
 import os
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from engine import DISCLAIMER, Result
 from engine.compare import Comparison
 from tools import HouseholdBook, ToolOutcome, call_tool, compare_outcomes
 
-from .explain import explain, grounded
-from .parser import Call, Context, Reply, parse
+from .explain import constraints_applied, explain, render_references
+from .parser import Call, Context, ParserPicker, Pick, Reply, screen
 
 log = logging.getLogger("householder.assistant")
 
@@ -29,7 +33,14 @@ class Answer:
     explanation: str
     kind: str = "answer"  # answer | clarify | refuse | error
     comparison: Comparison | None = None
-    grounding: list[str] = field(default_factory=list)  # figures a model invented (then replaced)
+    grounding: list[str] = field(default_factory=list)  # what a model's draft got wrong (then replaced)
+    audience: str = "advisor"  # who the explanation was written for
+
+    def __post_init__(self):
+        # Callers that still pass the audience inside the arguments (it is no tool argument now).
+        if "audience" in self.arguments:
+            self.arguments = dict(self.arguments)
+            self.audience = self.arguments.pop("audience") or self.audience
 
     def to_json(self) -> dict:
         return {
@@ -38,6 +49,10 @@ class Answer:
             "result": self.result.model_dump(mode="json") if self.result else None,
             "explanation": self.explanation,
         }
+
+
+class Picker(Protocol):
+    def pick(self, question: str, context: Context) -> Pick | Reply: ...
 
 
 def _kinds(book: HouseholdBook, household: str | None) -> dict[str, str]:
@@ -54,36 +69,63 @@ class Assistant:
         self.context = Context(household=household, audience=audience)
         self.last_outcome: ToolOutcome | None = None
         self.model = model  # a LangChain chat model with tool calling, or None for the offline parser
+        self._ran: dict[str, ToolOutcome] = {}  # outcomes the picker already ran this question, by call
+        if model is None:
+            self.picker: Picker = ParserPicker(book)
+        else:
+            from .agent import (
+                ModelPicker,  # the model path needs the llm extra; the parser does not
+            )
 
-    # -- the offline path -------------------------------------------------------------
+            self.picker = ModelPicker(model, book, self.execute)
+
     def ask(self, question: str, audience: str | None = None) -> Answer:
         if audience:
             self.context.audience = audience
-        if self.model is not None:
-            from .agent import ask_model
+        self._ran = {}
+        if self.model is not None and (refused := screen(question, self.book, self.context)) is not None:
+            # The parser's refusals bind the model path too: an unknown household is never swapped
+            # for this one, an injection or an over-long message never reaches the model.
+            return Answer(None, {}, None, refused.text, kind=refused.kind, audience=self.context.audience)
+        picked = self.picker.pick(question, self.context)
+        if isinstance(picked, Reply):
+            return Answer(None, {}, None, picked.text, kind=picked.kind, audience=self.context.audience)
+        return self.run(picked.call, draft=picked.draft)
 
-            return ask_model(self, question)
-        parsed = parse(question, self.book, self.context)
-        if isinstance(parsed, Reply):
-            return Answer(None, {}, None, parsed.text, kind=parsed.kind)
-        return self.run(parsed)
+    def execute(self, tool: str, arguments: dict) -> ToolOutcome:
+        """Run one tool call on the engine (the model's tools call this too); each call runs once."""
+        key = json.dumps([tool, arguments], sort_keys=True, default=str)
+        if key not in self._ran:
+            self._ran[key] = call_tool(self.book, tool, arguments, self.solver)
+        return self._ran[key]
 
-    def run(self, call: Call) -> Answer:
+    def run(self, call: Call, draft: str | None = None) -> Answer:
         """Run a typed call, remember it, and explain it."""
-        outcome = call_tool(self.book, call.tool, call.arguments, self.solver)
+        outcome = self.execute(call.tool, call.arguments)
+        audience = call.audience or self.context.audience
         if outcome.error:
-            return Answer(None, outcome.arguments, None, outcome.error, kind="clarify")
+            return Answer(None, outcome.arguments, None, outcome.error, kind="clarify", audience=audience)
         comparison = outcome.comparison
         if comparison is None and self.last_outcome is not None and self.last_outcome.arguments.get("household") == outcome.arguments.get("household") and self.last_outcome.tool == outcome.tool and self.last_outcome.arguments != outcome.arguments:
             comparison = compare_outcomes(self.last_outcome, outcome)
-        audience = outcome.arguments.get("audience", "advisor")
+        kinds = _kinds(self.book, outcome.arguments.get("household"))
         alternative = self._alternative(call, outcome) if audience == "support" else None
-        text = explain(outcome.result, outcome.tool, outcome.arguments, audience, _kinds(self.book, outcome.arguments.get("household")), alternative, comparison)
+        text = explain(outcome.result, outcome.tool, outcome.arguments, audience, kinds, alternative, comparison)
+        problems: list[str] = []
+        if draft is not None and draft.strip():
+            rendered, problems = render_references(draft, outcome.result, outcome.arguments, comparison)
+            if problems:
+                log.warning("model text rejected (%s); using the templated explanation", ", ".join(problems))
+            else:
+                applied = constraints_applied(outcome.tool, outcome.arguments, kinds, plain=audience == "client")
+                text = rendered.rstrip() + ("\n\n" + applied if applied and applied not in rendered else "")
+                if DISCLAIMER not in text:
+                    text += "\n\n" + DISCLAIMER + "\n"
         self.context.household = outcome.arguments.get("household")
         self.context.last = Call(outcome.tool, {k: v for k, v in outcome.arguments.items() if k in call.arguments or k == "household"})
         self.context.audience = audience
         self.last_outcome = outcome
-        return Answer(outcome.tool, outcome.arguments, outcome.result, text, comparison=comparison)
+        return Answer(outcome.tool, outcome.arguments, outcome.result, text, comparison=comparison, grounding=problems, audience=audience)
 
     def _alternative(self, call: Call, outcome: ToolOutcome):
         """Support answers: re-solve with the alternative forced and let the engine compare."""
@@ -111,16 +153,3 @@ def model_from_environment():
         timeout=60,
         max_retries=1,
     )
-
-
-def templated_fallback(answer_text: str, outcome: ToolOutcome, book: HouseholdBook, comparison=None) -> tuple[str, list[str]]:
-    """(text, invented figures): the model's text if every figure in it is in the result, else the template."""
-    bad = grounded(answer_text, outcome.result, outcome.arguments, *([comparison] if comparison else []))
-    if bad or not answer_text.strip():
-        if bad:
-            log.warning("model text failed the grounding check (%s); using the templated explanation", ", ".join(bad))
-        audience = outcome.arguments.get("audience", "advisor")
-        return explain(outcome.result, outcome.tool, outcome.arguments, audience, _kinds(book, outcome.arguments.get("household")), None, comparison), bad
-    if DISCLAIMER not in answer_text:
-        answer_text = answer_text.rstrip() + "\n\n" + DISCLAIMER + "\n"
-    return answer_text, []

@@ -54,7 +54,7 @@ from assistant import workers
 from assistant.answer import Answer, Assistant, model_from_environment
 from assistant.explain import explain, money
 from assistant.guard import Backoff
-from assistant.parser import Reply, parse
+from assistant.parser import ParserPicker, Reply, parse
 from assistant.store import Store, digest
 from assistant.workers import SolvePool
 from engine import Household, HouseholdError, Result, load_household, parse_household
@@ -489,7 +489,7 @@ async def send_answer(answer: Answer) -> None:
     facts = _facts(book, answer)
     user = cl.user_session.get("user")
     await STORE.audit("shown", user_id=user.identifier if user else None, thread_id=_thread_id(), **facts)
-    audience = answer.arguments.get("audience", "advisor")
+    audience = answer.audience
     headline = savings_headline(r)
     has_table = TRADES_HEADER in answer.explanation
     if audience == "client":
@@ -702,14 +702,8 @@ def household_from_uploads(files: list[tuple[str, str]]) -> Household:
         try:
             if csvs:
                 return import_positions(local[csvs[0][0]], local[jsons[0][0]])
-            name = jsons[0][0]
-            try:
-                data = json.loads(local[name].read_text(encoding="utf-8-sig"))
-            except UnicodeDecodeError:
-                raise HouseholdError([f"{name}: not UTF-8 text; save it as UTF-8 JSON"]) from None
-            except json.JSONDecodeError as err:
-                raise HouseholdError([f"{name}: not valid JSON at line {err.lineno} column {err.colno}: {err.msg}"]) from None
-            return parse_household(data)
+            # Bounded like every door (engine.reading): size, encoding, nesting.
+            return load_household(local[jsons[0][0]])
         except HouseholdError as err:
             raise HouseholdError([p.replace(f"{tmp}/", "") for p in err.problems]) from None
 
@@ -761,7 +755,7 @@ async def answer_question(assistant: Assistant, question: str, audience: str, on
     probe.audience = audience or probe.audience
     parsed = await asyncio.to_thread(parse, question, assistant.book, probe)
     if isinstance(parsed, Reply):
-        return Answer(None, {}, None, parsed.text, kind=parsed.kind), assistant
+        return Answer(None, {}, None, parsed.text, kind=parsed.kind, audience=probe.audience), assistant
     # The worker gets only the households the call and the last plan need (pickling every loaded
     # household, an XL one among them, for each small solve would cost seconds of the server's CPU).
     needed = {parsed.arguments.get("household"), assistant.context.household}
@@ -771,8 +765,9 @@ async def answer_question(assistant: Assistant, question: str, audience: str, on
     for name in needed:
         if name in assistant.book.households:
             job.book.add(assistant.book.households[name])
+    job.picker, job._ran = ParserPicker(job.book), {}
     answer, done = await POOL.run(cl.context.session.id, workers.run_call, job, parsed, on_wait=on_wait)
-    done.book = assistant.book
+    done.book, done.picker = assistant.book, assistant.picker
     return answer, done
 
 

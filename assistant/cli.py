@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import sys
 from pathlib import Path
 
@@ -61,13 +62,42 @@ def _add_plan_flags(p: argparse.ArgumentParser) -> None:
     p.add_argument("--no-baseline", action="store_true", help="skip the account-by-account comparison")
     p.add_argument("--json", action="store_true", help="print the full result as JSON")
     p.add_argument("--trades-csv", metavar="FILE", help="write the orders as CSV (atomically)")
+    p.add_argument("--trades-format", choices=["generic", "desk", "desk-lots"], default="generic",
+                   help="layout of --trades-csv: generic (one row per trade), desk (one row per order with lot relief), desk-lots (one row per lot relieved)")
+
+
+def _household(args: argparse.Namespace):
+    """The household file, read and validated; then the --trades-csv target checked, so a bad
+    output path is refused before minutes of solving, not after."""
+    household = load_household(args.household)
+    for w in household.input_warnings:
+        print(f"householder: warning: {w}", file=sys.stderr)
+    if args.trades_csv:
+        _check_output(args.trades_csv, "--trades-csv")
+    return household
+
+
+def _check_output(path: str, flag: str) -> None:
+    p = Path(path)
+    if p.is_dir():
+        raise InputError(f"{flag}: {p} is a folder; give a file name inside it, e.g. {p / 'orders.csv'}")
+    folder = p.parent if str(p.parent) else Path(".")
+    if not folder.is_dir():
+        raise InputError(f"{flag}: folder {folder} does not exist; create it or choose another path")
+    if p.exists() and not p.is_file():
+        return  # a device or pipe such as /dev/stdout is written through, not replaced
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise InputError(f"{flag}: cannot write in folder {folder} (permission denied); choose another path")
 
 
 def _emit(result, household, args) -> int:
-    from formats import orders_csv, text_report, write_atomically
+    from formats import order_file, text_report, write_atomically
 
     if args.trades_csv:
-        write_atomically(args.trades_csv, orders_csv(result))
+        try:
+            write_atomically(args.trades_csv, order_file(result, args.trades_format))
+        except OSError as err:
+            raise InputError(f"--trades-csv: cannot write {args.trades_csv} ({err.strerror}); nothing was written") from None
     if args.json:
         print(json.dumps(result.model_dump(mode="json"), indent=2))
     else:
@@ -76,10 +106,8 @@ def _emit(result, household, args) -> int:
 
 
 def cmd_rebalance(args: argparse.Namespace) -> int:
-    household = load_household(args.household)
+    household = _household(args)
     options = _options(args)
-    if args.trades_csv and not Path(args.trades_csv).resolve().parent.is_dir():
-        raise InputError(f"--trades-csv: folder {Path(args.trades_csv).parent} does not exist")
     from engine import rebalance
 
     return _emit(rebalance(household, options), household, args)
@@ -98,21 +126,21 @@ def _amount(text: str, flag: str = "--amount") -> float:
 def cmd_withdraw(args: argparse.Namespace) -> int:
     from engine import withdraw
 
-    household = load_household(args.household)
+    household = _household(args)
     return _emit(withdraw(household, _amount(args.amount), args.net, _options(args)), household, args)
 
 
 def cmd_contribute(args: argparse.Namespace) -> int:
     from engine import contribute
 
-    household = load_household(args.household)
+    household = _household(args)
     return _emit(contribute(household, _amount(args.amount), args.account, _options(args), allow_sells=args.allow_sells), household, args)
 
 
 def cmd_harvest(args: argparse.Namespace) -> int:
     from engine import harvest
 
-    household = load_household(args.household)
+    household = _household(args)
     if args.min_loss < 0:
         raise InputError("--min-loss: must be zero or more dollars")
     return _emit(harvest(household, args.min_loss, args.gains, _options(args)), household, args)
@@ -121,7 +149,7 @@ def cmd_harvest(args: argparse.Namespace) -> int:
 def cmd_locate(args: argparse.Namespace) -> int:
     from engine import locate
 
-    household = load_household(args.household)
+    household = _household(args)
     return _emit(locate(household, _options(args)), household, args)
 
 
@@ -169,9 +197,21 @@ def cmd_schema(args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from formats import import_positions, write_household
+    from formats import import_custodian_files, import_positions, is_generic_positions, write_household
 
-    household = import_positions(Path(args.positions), Path(args.targets))
+    if len(args.files) == 1 and is_generic_positions(Path(args.files[0])):
+        household = import_positions(Path(args.files[0]), Path(args.targets))
+    else:
+        imported = import_custodian_files(args.files, args.targets)
+        household = imported.household
+        report = sys.stdout if args.output else sys.stderr  # stdout carries the JSON otherwise
+        for name, layout in imported.files.items():
+            print(f"read {name}: {layout}", file=report)
+        print(f"skipped {len(imported.skipped)} rows" + (":" if imported.skipped else ""), file=report)
+        for line in imported.skipped + [f"note: {n}" for n in imported.notes]:
+            print(f"  {line}", file=report)
+    for w in household.input_warnings:
+        print(f"householder: warning: {w}", file=sys.stderr)
     if args.output:
         write_household(household, Path(args.output))
         print(f"wrote {args.output}: {len(household.accounts)} accounts, {sum(len(a.holdings) for a in household.accounts)} lots")
@@ -300,8 +340,8 @@ def build_parser() -> argparse.ArgumentParser:
         p.set_defaults(run=cmd_ask if name == "ask" else cmd_chat)
     p = sub.add_parser("schema", help="print the JSON Schema of the household file")
     p.set_defaults(run=cmd_schema)
-    p = sub.add_parser("import", help="build a household file from a custodian positions CSV and a targets file")
-    p.add_argument("positions", help="CSV with account, kind, ticker, shares, cost_basis, acquired")
+    p = sub.add_parser("import", help="build a household file from custodian exports (or a positions CSV) and a targets file")
+    p.add_argument("files", nargs="+", metavar="FILE", help="Schwab, Fidelity, Vanguard or IBKR exports (detected), or one CSV with account, kind, ticker, shares, cost_basis, acquired")
     p.add_argument("--targets", required=True, help="JSON with name, as_of, tax, targets, securities")
     p.add_argument("-o", "--output", help="household JSON to write (atomically); stdout if omitted")
     p.set_defaults(run=cmd_import)

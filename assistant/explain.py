@@ -50,6 +50,52 @@ def _changes(arguments: dict) -> str:
     return ", ".join(changed) or "no change"
 
 
+_TRADING = ("withdraw", "rebalance", "harvest", "locate", "contribute", "compare")
+
+
+def constraints_applied(tool: str, arguments: dict, kinds: dict[str, str] | None = None, plain: bool = False) -> str:
+    """What the plan was told, said back so the advisor can see what was understood.
+
+    "Applied: without touching sam-roth (Roth); not selling AAPL; gains kept under $20,000."
+    Empty for tools that do not trade.
+    """
+    if tool not in _TRADING:
+        return ""
+    if tool == "compare":
+        before = constraints_applied(arguments.get("tool", ""), arguments.get("before", {}), kinds, plain)
+        after = constraints_applied(arguments.get("tool", ""), arguments.get("after", {}), kinds, plain)
+        return f"Compared: {before.removeprefix('Applied: ')} against: {after.removeprefix('Applied: ')}"
+    kinds = kinds or {}
+    said = []
+    for a in arguments.get("exclude_accounts") or []:
+        kind = KIND_WORDS.get(kinds.get(a, ""), kinds.get(a, ""))
+        if plain:
+            said.append(f"without touching your {kind or 'account'} ({a})")
+        else:
+            said.append(f"without touching {a}" + (f" ({kind})" if kind else ""))
+    if arguments.get("no_sell"):
+        said.append("not selling " + ", ".join(arguments["no_sell"]))
+    budget = arguments.get("gain_budget")
+    if budget == "bracket":
+        said.append("gains kept within the current tax bracket")
+    elif budget == 0:
+        said.append("no net realized gains")
+    elif budget is not None:
+        said.append(f"gains kept under {money(budget)}")
+    if tool == "withdraw":
+        said.append("the amount is after tax" if arguments.get("net") else "the amount is before tax")
+    if tool == "harvest":
+        said.append(f"losses of at least {money(arguments.get('min_loss', 500.0))}")
+        if arguments.get("include_gains"):
+            said.append("0% gains harvested too")
+    if tool == "locate" and arguments.get("horizon") is not None:
+        said.append(f"valued over {arguments['horizon']:g} years")
+    if not said:
+        return "We applied no restrictions beyond the household's own." if plain else "Applied: no constraints beyond the household's own restrictions."
+    text = "; ".join(said)
+    return ("As you asked, we planned this " + text + ".") if plain else f"Applied: {text}."
+
+
 def _trades(r: Result) -> str:
     if not r.trades:
         return "No trades."
@@ -230,6 +276,7 @@ def explain(result: Result | None, tool: str, arguments: dict, audience: str, ki
         "household": arguments.get("household", result.household), "headline": _title(tool, arguments), "status": _status(result),
         "trades": _trades(result), "allocation": _allocation(result), "taxes": _taxes(result), "savings": _savings(result),
         "accounts": _accounts(result, kinds), "details": _details(result),
+        "applied": constraints_applied(tool, arguments, kinds), "client_applied": constraints_applied(tool, arguments, kinds, plain=True),
         "warnings": "\n".join(f"Note: {w}" for w in result.warnings), "disclaimer": DISCLAIMER,
     }
     if comparison is not None:
@@ -247,43 +294,128 @@ def explain(result: Result | None, tool: str, arguments: dict, audience: str, ki
 
 
 # ---- grounding ---------------------------------------------------------------------------
+# The model never types a figure. It writes references to fields of the tool's result --
+# {taxes.estimated_tax}, {trades[2].amount}, {extra.withdrawal.gross}, {comparison.estimated_tax},
+# {arguments.amount} -- and the code renders them. Any figure left in the model's own words
+# (digits that are not a reference, an ISO date or a name from the result such as "dana-401k";
+# number words such as "twelve percent" or "3,141 dollars") rejects the whole text, and the
+# templated explanation is used instead.
 
-_FIGURE = re.compile(r"(?P<neg>-)?\$\s?(?P<num>\d[\d,]*(?:\.\d+)?)\s?(?P<unit>k|K|m|M|million|thousand)?|(?P<pnum>\d+(?:\.\d+)?)\s?%")
+_REFERENCE = re.compile(r"\{(?P<path>[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*|\[\d{1,4}\]){0,8})\}")
+_PATH_PART = re.compile(r"\.?([A-Za-z_][A-Za-z0-9_]*)|\[(\d{1,4})\]")
+_PERCENT_KEYS = re.compile(r"drift|weight|allocation|gap|rate|share|tolerance|percent|targets", re.I)
+_COUNT_KEYS = re.compile(r"shares|trades|lots|rank|count|horizon|years|score|seconds|age", re.I)
+_DATE = re.compile(r"\b\d{4}-\d{2}-\d{2}\b")
+_ACCOUNT_TYPES = re.compile(r"\b(?:401|403|457)\s?\(?[kb]\)?|\b529s?\b", re.I)
+_NUMBER_WORD = re.compile(
+    r"\b(?:zero|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen"
+    r"|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundreds?|thousands?|millions?|billions?|dozens?|grand"
+    r"|half|halves|thirds?|quarters?|twice|double[sd]?|triple[sd]?|percent|per cent|percentage|bps|basis points?"
+    r"|one (?=hundred|thousand|million|billion|percent|dollar|point|and a half))\b",
+    re.I,
+)
+_DIGIT = re.compile(r"\d+(?:[.,]\d+)*")
 
 
-def _numbers(obj, out: set[float]) -> set[float]:
-    if isinstance(obj, bool):
-        return out
-    if isinstance(obj, (int, float)):
-        out.add(float(obj))
-    elif isinstance(obj, dict):
-        for v in obj.values():
-            _numbers(v, out)
-    elif isinstance(obj, (list, tuple)):
-        for v in obj:
-            _numbers(v, out)
-    return out
+def _sources(result: Result | None, comparison: Comparison | None, arguments: dict) -> dict:
+    data = result.model_dump(mode="json") if result is not None else {}
+    if comparison is not None:
+        data["comparison"] = comparison.model_dump(mode="json")
+    data["arguments"] = arguments
+    return data
+
+
+def _lookup(data, path: str):
+    value = data
+    for name, index in _PATH_PART.findall(path):
+        if name:
+            if not isinstance(value, dict) or name not in value:
+                raise KeyError(path)
+            value = value[name]
+        else:
+            i = int(index)
+            if not isinstance(value, list) or i >= len(value):
+                raise KeyError(path)
+            value = value[i]
+    return value
+
+
+def render_value(path: str, value) -> str:
+    """One field as the reports show it: money in cents, weights as percent, counts plain."""
+    if isinstance(value, bool) or value is None or isinstance(value, (dict, list)):
+        raise ValueError(path)
+    if isinstance(value, str):
+        return value
+    last = _PATH_PART.findall(path)[-1][0] if _PATH_PART.findall(path) else path
+    if _PERCENT_KEYS.search(last):
+        return pct(value)
+    if _COUNT_KEYS.search(last):
+        return f"{value:g}" if isinstance(value, float) else str(value)
+    return money(value)
+
+
+def _identifiers(data) -> list[str]:
+    """Names in the result that contain digits ("dana-401k", lot "L2", "BRK.B"): not figures."""
+    out: set[str] = set()
+
+    def walk(obj, key=""):
+        if isinstance(obj, dict):
+            for k, v in obj.items():
+                walk(v, k)
+        elif isinstance(obj, list):
+            for v in obj:
+                walk(v, key)
+        elif isinstance(obj, str) and any(c.isdigit() for c in obj) and not _DATE.fullmatch(obj) and not re.fullmatch(r"[\d.,\s$%-]+", obj):
+            out.add(obj)
+        if isinstance(obj, dict):
+            for k in obj:
+                if any(c.isdigit() for c in str(k)):
+                    out.add(str(k))
+
+    walk(data)
+    return sorted(out, key=len, reverse=True)
+
+
+def render_references(text: str, result: Result | None, arguments: dict, comparison: Comparison | None = None) -> tuple[str, list[str]]:
+    """(the text with every {reference} rendered, the problems found).
+
+    A problem is a reference to no field (or to a whole list or object), or a figure the model
+    typed itself. With any problem the text must not be shown.
+    """
+    data = _sources(result, comparison, arguments)
+    problems: list[str] = []
+    rendered: list[str] = []
+
+    def fill(m: re.Match) -> str:
+        try:
+            rendered.append(render_value(m.group("path"), _lookup(data, m.group("path"))))
+            return "\x00" * 1  # a placeholder no figure check can read as a digit
+        except (KeyError, ValueError):
+            problems.append("{" + m.group("path") + "}")
+            return "\x00"
+
+    skeleton = _REFERENCE.sub(fill, text)
+    problems += typed_figures(skeleton, data)
+    parts = skeleton.split("\x00")
+    out = parts[0] + "".join((rendered[i] if i < len(rendered) else "") + part for i, part in enumerate(parts[1:]))
+    return out, problems
+
+
+def typed_figures(text: str, data=None) -> list[str]:
+    """Figures written by hand in `text`: digits that are no date, account type or result name, and number words."""
+    for name in _identifiers(data or {}):
+        text = re.sub(rf"(?<![\w-]){re.escape(name)}(?![\w-])", " ", text, flags=re.I)
+    text = _ACCOUNT_TYPES.sub(" ", _DATE.sub(" ", text))
+    found = [m.group(0) for m in _DIGIT.finditer(text)]
+    found += [m.group(0) for m in _NUMBER_WORD.finditer(text)]
+    # A reference glued to a digit ("{taxes.estimated_tax}0") is caught above: the 0 is typed.
+    return found
 
 
 def grounded(text: str, *sources) -> list[str]:
-    """The dollar amounts and percentages in `text` that are not numbers of the sources, as shown."""
-    known: set[float] = set()
-    for s in sources:
-        _numbers(s.model_dump(mode="json") if hasattr(s, "model_dump") else s, known)
-    known |= {abs(v) for v in known}
-    bad = []
-    for m in _FIGURE.finditer(text):
-        if m.group("pnum") is not None:
-            shown = m.group("pnum")
-            decimals = len(shown.split(".")[1]) if "." in shown else 0
-            value = float(shown)
-            ok = any(abs(round(100 * v, decimals) - value) < 1e-9 or abs(round(v, decimals) - value) < 1e-9 for v in known)
-        else:
-            shown = m.group("num").replace(",", "")
-            decimals = len(shown.split(".")[1]) if "." in shown else 0
-            value = float(shown)
-            scale = {"k": 1e3, "K": 1e3, "thousand": 1e3, "m": 1e6, "M": 1e6, "million": 1e6}.get(m.group("unit") or "", 1.0)
-            ok = any(abs(round(abs(v) / scale, decimals) - value) < 1e-9 for v in known)
-        if not ok:
-            bad.append(m.group(0).strip())
-    return bad
+    """The figures in `text` the model typed itself (every figure must be a reference): [] when none.
+
+    `sources` are results, comparisons or dicts whose names ("dana-401k") are not figures.
+    """
+    data = [s.model_dump(mode="json") if hasattr(s, "model_dump") else s for s in sources]
+    return typed_figures(_REFERENCE.sub(" ", text), data)

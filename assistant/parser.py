@@ -19,10 +19,13 @@ ever matched against, never read as instructions.
 from __future__ import annotations
 
 import re
+from contextvars import ContextVar
 from dataclasses import dataclass
-from decimal import Decimal
 
 from engine import Household
+
+from .amounts import Amount, find_amounts
+from .lexicon import correct, funds_named, household_words
 from tools.book import HouseholdBook
 from tools.calls import ARGS
 
@@ -39,12 +42,21 @@ class Call:
     tool: str
     arguments: dict
     why_account: str | None = None  # support question: "why did it sell from the IRA?"
+    audience: str | None = None  # who the answer is written for; a rendering choice, not a tool argument
 
 
 @dataclass
 class Reply:
     kind: str  # "clarify" or "refuse"
     text: str
+
+
+@dataclass
+class Pick:
+    """What a picker chose: the call, and for a model its draft text with {references} to render."""
+
+    call: Call
+    draft: str | None = None
 
 
 @dataclass
@@ -69,87 +81,7 @@ def _clarify(text: str) -> _Unclear:
 
 
 # ---- amounts ---------------------------------------------------------------------------------
-# Dollar amounts as advisors write them: "$50k", "50,000", "$1.2m", "2.5 million", "$75,000.00",
-# "50 grand", "fifty thousand", "a hundred thousand", "half a million".
-
-_UNIT = {
-    "k": 1_000, "thousand": 1_000, "grand": 1_000,
-    "m": 1_000_000, "mm": 1_000_000, "mn": 1_000_000, "mil": 1_000_000, "million": 1_000_000,
-}
-_NUMBER_WORD = {
-    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
-    "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15, "sixteen": 16,
-    "seventeen": 17, "eighteen": 18, "nineteen": 19, "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50,
-    "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90,
-}
-_DIGIT_AMOUNT = re.compile(
-    r"(?P<dollar>\$|\busd\s?)?\s?"
-    r"(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)"
-    r"\s?(?P<unit>k|mm|mn|mil|m|thousand|grand|million)?\b"
-    r"(?P<dollars>\s?(?:dollars|bucks|usd)\b)?",
-    re.I,
-)
-_NUMBER_WORDS = "|".join(_NUMBER_WORD)
-_WORD_AMOUNT = re.compile(
-    rf"\b(?P<words>(?:(?:{_NUMBER_WORDS}|hundred|a|an|and)[\s-]+)+)(?P<unit>thousand|grand|million)\b(?:\s+dollars)?",
-    re.I,
-)
-# "half a million", "a quarter million": fractions said in words.
-_FRACTION_AMOUNT = re.compile(r"\b(?P<frac>half|a quarter)(?: of)? (?:a )?(?P<unit>million|mil)\b", re.I)
-_FRACTION = {"half": Decimal("0.5"), "a quarter": Decimal("0.25")}
-
-
-@dataclass
-class Amount:
-    value: float
-    start: int
-    end: int
-    money: bool  # written as money ($, k, thousand, dollars, 1,000 separators), not just a number
-
-
-def _words_value(words: str) -> Decimal | None:
-    """'one hundred fifty' -> 150; 'a hundred' -> 100; None when no number word is there."""
-    tokens = [w for w in re.split(r"[\s-]+", words.lower().strip()) if w and w != "and"]
-    value, seen = 0, False
-    for i, w in enumerate(tokens):
-        if w == "hundred":
-            value, seen = max(value, 1) * 100, True
-        elif w in ("a", "an"):
-            # "a hundred thousand" is 100,000; a stray "a" before other words counts for nothing.
-            if i + 1 == len(tokens) or tokens[i + 1] == "hundred":
-                value, seen = value + 1, True
-        else:
-            value, seen = value + _NUMBER_WORD[w], True
-    return Decimal(value) if seen else None
-
-
-def find_amounts(text: str) -> list[Amount]:
-    """Every number stated in the text, read with its unit; money-looking ones flagged."""
-    found: list[Amount] = []
-
-    def taken(start: int) -> bool:
-        return any(a.start <= start < a.end for a in found)
-
-    for m in _FRACTION_AMOUNT.finditer(text):
-        found.append(Amount(float(_FRACTION[m.group("frac").lower()] * _UNIT[m.group("unit").lower()]), m.start(), m.end(), True))
-    for m in _WORD_AMOUNT.finditer(text):
-        value = _words_value(m.group("words"))
-        if value is not None and not taken(m.start()):
-            found.append(Amount(float(value * _UNIT[m.group("unit").lower()]), m.start(), m.end(), True))
-    for m in _DIGIT_AMOUNT.finditer(text):
-        if taken(m.start("num")):
-            continue
-        value = Decimal(m.group("num").replace(",", ""))
-        unit = (m.group("unit") or "").lower()
-        # "401k" and "403b" are accounts, not $401,000.
-        if unit == "k" and m.group("num") in ("401", "403", "457") and not m.group("dollar"):
-            continue
-        if unit:
-            value *= _UNIT[unit]
-        money = bool(m.group("dollar") or unit or m.group("dollars") or "," in m.group("num"))
-        found.append(Amount(float(value), m.start(), m.end(), money))
-    return sorted(found, key=lambda a: a.start)
-
+# One grammar (assistant/amounts.py) reads sign, currency, digits, unit words and number words.
 
 # What an amount is for, read from the words around it. Anything else that looks like money is the
 # amount to raise or invest.
@@ -187,11 +119,21 @@ def _role(text: str, a: Amount) -> str | None:
     return None
 
 
-# "between $40k and $50k", "$50k or $80k", "40-50k": a range is not an amount.
-_RANGE = re.compile(
-    r"\$?\d[\d,.]*\s*(?:k|m|thousand|million|grand)?\s*(?:or|to|-|–|and)\s*(?!40[13]\s?\(?[kb]|457)\$?\d[\d,.]*\s*(?:k|m|thousand|million|grand)\b",
-    re.I,
-)
+# "between $40k and $50k", "$50k or $80k", "40-50k": a range is not an amount. Read from the amounts
+# already found (no regex over the whole text), so it is linear.
+_RANGE_JOIN = {"or", "to", "-", "–", "and"}
+
+
+def text_of(text: str, a: Amount) -> str:
+    return text[a.start:a.end].strip()
+
+
+def _is_range(text: str, amounts: list[Amount]) -> bool:
+    for a, b in zip(amounts, amounts[1:]):
+        join = text[a.end:b.start].strip().lower()
+        if join in _RANGE_JOIN and b.money and b.value > 0:
+            return True
+    return False
 
 
 # ---- accounts and securities ------------------------------------------------------------------
@@ -278,6 +220,12 @@ def tickers_named(phrase: str, h: Household) -> tuple[list[str], list[str]]:
         if word.upper() in held and (word.isupper() or len(word) >= 3) and word.lower() not in _NOT_TICKERS:
             if held[word.upper()] not in found:
                 found.append(held[word.upper()])
+    if not found:
+        funds, unheld = funds_named(phrase, h)
+        if len(funds) > 1 and not re.search(r"\b(?:funds|etfs|all|both|every)\b", phrase, re.I):
+            raise _clarify(f"\"{phrase.strip()}\" could be {' or '.join(funds)} in {h.name}; which one?")
+        found += [t for t in funds if t not in found]
+        missing += [n for n in unheld if n not in missing]
     low = phrase.lower()
     for name, ticker in _COMPANIES.items():
         if re.search(rf"\b{re.escape(name)}\b", low):
@@ -310,6 +258,13 @@ _DETERMINERS = re.compile(r"^(?:(?:the|his|her|their|our|my|its|any|all|of|any o
 _FILLER = re.compile(r"\s+(?:account|accounts|shares|stock|stocks|position|positions|holdings?|money|funds?|please)$", re.I)
 
 
+_CLAUSE_MAX = 160  # a clause is read at most this far: bounds the work per trigger word
+
+
+def _clause_end(text: str, start: int) -> re.Match | None:
+    return _CLAUSE_END.search(text, start, start + _CLAUSE_MAX)
+
+
 @dataclass
 class _Named:
     accounts: list[str]
@@ -317,7 +272,7 @@ class _Named:
 
 
 def _pieces(text: str, start: int, h: Household) -> list[str]:
-    end = _CLAUSE_END.search(text, start)
+    end = _clause_end(text, start)
     clause = text[start: end.start() if end else len(text)]
     pieces: list[str] = []
     for piece in (p.strip() for p in _LIST_SEPARATOR.split(clause) if p.strip()):
@@ -359,16 +314,41 @@ def _resolve_piece(piece: str, h: Household, selling: bool) -> _Named | None:
     return None
 
 
-def _named_after(text: str, start: int, h: Household, selling: bool) -> _Named:
-    """Accounts and tickers listed from `start` to the end of the clause."""
+def _named_after(text: str, start: int, h: Household, selling: bool, lead: int = 40) -> _Named:
+    """Accounts and tickers listed from `start` to the end of the clause.
+
+    When something is named, the trigger before it (up to `lead` characters) and the clause count as
+    understood (see `_check_understood`).
+    """
     out = _Named([], [])
-    for piece in _pieces(text, start, h):
-        named = _resolve_piece(piece, h, selling)
-        if named is None:
-            break
-        out.accounts += [a for a in named.accounts if a not in out.accounts]
-        out.tickers += [t for t in named.tickers if t not in out.tickers]
-    return out
+    first = True
+    while True:
+        stopped = False
+        for piece in _pieces(text, start, h):
+            named = _resolve_piece(piece, h, selling) if first else _try_piece(piece, h, selling)
+            if named is None:
+                stopped = True
+                break
+            out.accounts += [a for a in named.accounts if a not in out.accounts]
+            out.tickers += [t for t in named.tickers if t not in out.tickers]
+        end = _clause_end(text, start)
+        if out.accounts or out.tickers:
+            _understood(max(0, start - lead), end.end() if end else len(text))
+        # "the joint account, the IRA or the Roth": a comma continues the list when the next
+        # clause names only accounts or holdings too.
+        if stopped or not end or end.group() != "," or not (out.accounts or out.tickers):
+            return out
+        start, first = end.end(), False
+        following = _pieces(text, start, h)
+        if not following or any(_try_piece(p, h, selling) is None for p in following):
+            return out
+
+
+def _try_piece(piece: str, h: Household, selling: bool) -> _Named | None:
+    try:
+        return _resolve_piece(piece, h, selling)
+    except _Unclear:
+        return None
 
 
 # Constraints that protect an account (never touch it) or a holding (never sell it). Each names what
@@ -377,15 +357,15 @@ _PROTECT_SELLING = re.compile(
     r"\b(?:don'?t|do not|never|without|not|no|avoid|won'?t|can'?t|cannot|shouldn'?t)\s+"
     r"(?:sell(?:ing|s)?|trim(?:ming)?|part(?:ing)? with|dump(?:ing)?|liquidat(?:e|ing))\s+"
     r"(?:(?:anything|any shares|shares|any)\s+(?:in|from|out of|of)\s+)?"
-    r"|\b(?:hold(?:ing)? on ?to|keep(?:ing)? (?:all )?(?:of )?)\s*(?=(?:the |their |his |her |our )?\S+ (?:shares|stock|position)\b)",
+    r"|\b(?:(?:hold|hang)(?:ing)? on ?to|keep(?:ing)?|retain(?:ing)?|preserv(?:e|ing))\s+(?:all\s+)?(?:of\s+)?",
     re.I,
 )
 _PROTECT_ACCOUNT = re.compile(
     r"\b(?:without|not|never|don'?t|do not|no|avoid(?:ing)?)\s+"
     r"(?:touch(?:ing)?|us(?:e|ing)|tap(?:ping)?|trad(?:e|ing)(?: in)?|draw(?:ing)? (?:on|from|down)|pull(?:ing)? (?:money |anything )?(?:from|out of)|tak(?:e|ing) (?:money |anything )?(?:from|out of)|withdraw(?:ing)? (?:money |anything )?from|sales (?:in|from)|trades (?:in|from)|withdrawals? from)\s+"
     r"|\b(?:leave|leaving)(?: out)?\s+|\bavoid(?:ing)?\s+|\bnot (?:from|in)\s+|\bnothing (?:from|in|out of)\s+|\bexcept(?: for)?\s+|\bexclud(?:e|ing)\s+"
-    r"|\bspare\s+|\bskip(?:ping)?\s+|\bhands off(?: of)?\s+|\bprotect(?:ing)?\s+|\bkeep(?:ing)?\s+(?=(?:the |his |her |their |our )?[\w' -]+?\s+(?:intact|untouched|whole|off[- ]limits|out of it|as is)\b)"
-    r"|\b(?:anything|everything|any account|all accounts?) (?:but|except|other than)\s+",
+    r"|\bspare\s+|\bskip(?:ping)?\s+|\bhands off(?: of)?\s+|\bprotect(?:ing)?\s+|\bkeep(?:ing)?\s+(?=(?:the |his |her |their |our )?[\w' -]{1,40}?\s+(?:intact|untouched|whole|off[- ]limits|out of it|as is)\b)"
+    r"|\b(?:anything|everything|any account|all accounts?) (?:but|except|other than)\s+|\bwithout\s+(?=(?:the|his|her|their|our)\s)",
     re.I,
 )
 # "the Roth is off-limits", "Alex's IRA stays untouched": the account comes first.
@@ -394,13 +374,13 @@ _OFF_LIMITS = re.compile(
     re.I,
 )
 # "only from the taxable account" is the opposite of an exclusion: every other account is excluded.
-_ONLY_FROM = re.compile(r"\bonly (?:from|use|touch|sell from) (?:the )?", re.I)
+_ONLY_FROM = re.compile(r"\bonly (?:from|out of|use|using|touch|tap|sell from|take (?:it )?from|draw (?:it )?from|in) (?:the )?|\b(?:use|using|tap|tapping|touch|touching|from) only (?:the )?", re.I)
 # "raise $50k from the IRA": right after the amount, the source account (every other one is left alone).
 _FROM_SOURCE = re.compile(r"^\s*(?:out\s+)?(?:from|of)\s+(?!(?:anything|everything|any|all)\b)", re.I)
 # Taking a protection back: "use the Roth again", "you can touch the IRA after all", "fine to sell Apple".
 _RELEASE = re.compile(
     r"(?<!not )(?<!n't )(?<!never )(?<!without )\b(?:us(?:e|ing)|touch(?:ing)?|tap(?:ping)?|includ(?:e|ing)|sell(?:ing)?(?: from)?|draw on|trade(?: in)?|add back|bring back|put back|unexclude|re-?include|release)\s+"
-    r"(?=[^.?!]*?\b(?:again|after all|too|as well|back|now)\b)"
+    r"(?=[^.?!]{0,80}?\b(?:again|after all|too|as well|back|now)\b)"
     r"|\b(?:can|may|ok(?:ay)? to|fine to|allowed to|free to|go ahead and)\s+(?:us(?:e|ing)|touch|tap|includ(?:e|ing)|sell(?: from)?|draw on|trade(?: in)?)\s+",
     re.I,
 )
@@ -425,15 +405,21 @@ def _protections(text: str, h: Household, sources: list[Amount] = ()) -> tuple[l
         add(_named_after(text, m.end(), h, selling=True))
     for m in _PROTECT_ACCOUNT.finditer(text):
         add(_named_after(text, m.end(), h, selling=False))
+    protected = list(accounts)
     for m in _OFF_LIMITS.finditer(text):
         named = _resolve_piece(m.group("what"), h, selling=False)
         if named:
+            _understood(m.start(), m.end())
+            protected += named.accounts
             add(named)
     starts = [m.end() for m in _ONLY_FROM.finditer(text)]
     starts += [a.end + m.end() for a in sources if (m := _FROM_SOURCE.match(text[a.end:]))]
     for start in starts:
         kept = _named_after(text, start, h, selling=False).accounts
         if kept:
+            clash = [a for a in kept if a in protected]
+            if clash:
+                raise _clarify(f"You asked to use {', '.join(clash)} and also to leave it alone. Which is it? Accounts: {_account_list(h)}.")
             add(_Named([a.id for a in h.accounts if a.id not in kept], []))
     return accounts, tickers
 
@@ -463,6 +449,10 @@ _NOT_A_HOUSEHOLD = {
 }
 
 
+_FAMILY_REF = re.compile(r"\bthe (?P<name>[A-Z][a-z]{2,}(?:-[A-Z][a-z]+)*)(?:s'|s\b|'s\b)|\b(?P=name)?(?P<x>)(?!)")
+_NOT_A_NAME = {"roth", "iras", "hsas", "bond", "bonds", "stock", "stocks", "fund", "funds", "account", "accounts", "client", "joint", "taxe", "gain", "loss"}
+
+
 def _name_words(text: str) -> list[str]:
     # "Riveras", "Rivera's" and "Rivera" are one name; "household" and "family" are not part of it.
     words = [w for w in re.findall(r"[a-z0-9]+", text.lower()) if w not in ("the", "household", "family", "s")]
@@ -486,6 +476,19 @@ def _household(text: str, book: HouseholdBook, ctx: Context) -> tuple[Household,
             raise _Unclear(Reply("refuse", f"I don't have a household called {name}. Loaded households: {', '.join(book.names) or 'none'}."))
         if h not in mentioned:
             mentioned.append(h)
+    # "Rebalance the Smiths", "what's in the Garcias' accounts": a family named that is not loaded is
+    # refused, never swapped for the conversation's household.
+    here, _ = book.find(ctx.household)
+    known = household_words(here) if here is not None else set()
+    for m in _FAMILY_REF.finditer(text):
+        name = m.group("name")
+        if name.lower() in _NOT_A_HOUSEHOLD or name.lower() in known or name.lower() in _COMPANIES or name.lower() in _NOT_A_NAME:
+            continue
+        h, _ = book.find(name)
+        if h is None:
+            raise _Unclear(Reply("refuse", f"I don't have a household called {name}. Loaded households: {', '.join(book.names) or 'none'}."))
+        if h not in mentioned:
+            mentioned.append(h)
     if len(mentioned) > 1:
         raise _clarify(f"That names more than one household ({', '.join(h.name for h in mentioned)}); which one?")
     if mentioned:
@@ -502,17 +505,24 @@ def _household(text: str, book: HouseholdBook, ctx: Context) -> tuple[Household,
 _INTENTS: list[tuple[str, re.Pattern]] = [
     ("contribute", re.compile(
         r"\b(?:contribut\w*|deposit\w*|new money|fresh money|put\b[^.?!]{0,40}\b(?:in|into)\b|add(?:ing)?\b[^.?!]{0,30}\bto (?:the |his |her |their |[A-Z][a-z]+'s )?\w+"
-        r"|invest(?:ing)?\b[^.?!]{0,40}\b(?:in|into)\b)", re.I)),
+        r"|invest(?:ing)?\b[^.?!]{0,40}\b(?:in|into)\b|putting\b[^.?!]{0,40}\b(?:in|into|to)\b|adds?\b[^.?!]{0,30}\bto\b|added\b[^.?!]{0,30}\bto\b"
+        r"|max(?:ing|es)? out|top(?:ping|s)? up|sock(?:ing|s)? away|fund(?:ing|s)? (?:the|his|her|their|[A-Z][a-z]+'s) (?:roth|ira|hsa|401k|403b))", re.I)),
     ("withdraw", re.compile(
         r"\b(?:raise|raising|withdraw\w*|take (?:out|\$|\d)|taking out|pull(?:ing)? (?:out|\$|\d)|cash out|free up|generate|need(?:s|ed)? (?:\$|\d|cash|money|some cash|to raise|liquidity)"
         r"|needs? [^.?!]{0,25}\b(?:cash|money|dollars|thousand|grand|million)\b|distribution|liquidity|liquidat\w*|get (?:\$|\d)|sell (?:enough|to raise|\$|\d)|come up with|spending money"
-        r"|fund (?:a|the|their|his|her) |cover (?:a|the|their) \w+ (?:bill|payment|purchase))", re.I)),
+        r"|fund (?:a|the|their|his|her) |cover (?:a|the|their) \w+ (?:bill|payment|purchase)"
+        r"|take (?:it |them |money |cash |some )?out|pull (?:together|out)|pay(?:ing)? out|payout|distribute|get (?:them|her|him|us|me) (?:\$|\d|cash|money|\w+ (?:grand|thousand))"
+        r"|send (?:them|her|him) (?:\$|\d)|access (?:\$|\d)|sell (?:some|down) (?:\w+ )?(?:to|for) (?:cash|raise)|cash (?:for|to cover))", re.I)),
     ("harvest", re.compile(r"\b(?:harvest\w*|tax[- ]loss|tlh|losses|loss[- ]harvest\w*|book (?:some |the )?loss\w*|realize (?:some |the )?loss\w*|capture (?:the )?loss\w*|underwater)", re.I)),
-    ("locate", re.compile(r"\b(?:locat\w*|right accounts?|wrong accounts?|which accounts? should|tax drag|placement|placed|belong)", re.I)),
-    ("rebalance", re.compile(r"\b(?:rebalanc\w*|back to (?:the |its |their )?targets?|back on target|drift\w*|realign\w*|re-align\w*|target (?:allocation|mix|weights)|out of balance|off target|reset (?:the )?allocation)", re.I)),
+    ("locate", re.compile(
+        r"\b(?:locat\w*|right accounts?|wrong accounts?|which accounts? should|tax drag|placement|placed|belong|(?:right|wrong|best|proper) (?:place|spot|home|accounts?)"
+        r"|where (?:should|do|does|are|is) [^.?!]{0,30}\b(?:sit|sitting|live|be held|go|held|kept)|sitting in|tax[- ]efficient (?:placement|location)|in the right)", re.I)),
+    ("rebalance", re.compile(r"\b(?:rebalanc\w*|back to \d{1,3}/\d{1,3}|(?:get|bring|put|move) (?:them|it|us|everything|the \w+|things) back (?:to|on|in line)|in line with (?:the |its |their )?target|back in line|back to (?:the |its |their )?targets?|back on target|drift\w*|realign\w*|re-align\w*|target (?:allocation|mix|weights)|out of balance|off target|reset (?:the )?allocation)", re.I)),
     ("household_summary", re.compile(
         r"\b(?:summar\w*|overview|snapshot|what does [^.?!]{0,40}\bhold|holdings|how (?:is|are) [^.?!]{0,30}(?:doing|positioned|allocated|invested)|current allocation"
-        r"|where do [^.?!]{0,25}stand|show me [^.?!]{0,30}(?:portfolio|household|accounts))", re.I)),
+        r"|where do [^.?!]{0,25}stand|show me [^.?!]{0,30}(?:portfolio|household|accounts)"
+        r"|what(?:'s| is| are) in (?:the |their |his |her |our |[A-Z][\w-]*'? ?s?'? )?(?:accounts?|portfolio|household)|what do (?:the )?(?:they|we|\w+) (?:have|own|hold)|list (?:the |their )?(?:accounts|holdings|positions)"
+        r"|show (?:me )?(?:the |their )?(?:accounts|holdings|positions)|how much (?:do|does) \w+ have|account summary|looks? like (?:right )?now|big picture)", re.I)),
 ]
 # A harvest word inside a constraint ("without realizing losses") is not a harvest request when
 # another tool is asked for; an explicit "harvest"/"TLH" is.
@@ -521,7 +531,16 @@ _EXPLICIT_HARVEST = re.compile(r"\bharvest|\btax[- ]loss|\btlh\b", re.I)
 # ---- guards -------------------------------------------------------------------------------------
 _INJECTION = re.compile(
     r"\b(?:ignore|disregard|forget|override)\s+(?:all\s+|any\s+|the\s+|your\s+|previous\s+|prior\s+|above\s+|earlier\s+|preceding\s+)*(?:instructions|rules|prompts?|directions)\b"
-    r"|\bsystem prompt\b|\byou are now\b|\bdeveloper mode\b|\bjailbreak\b|\bpretend (?:to be|you)\b|\breveal your\b",
+    r"|\bsystem prompt\b|\byou are now\b|\bdeveloper mode\b|\bjailbreak\b|\bpretend (?:to be|you)\b|\breveal your\b"
+    # Text that talks to the assistant about its own instructions or role, however it is worded:
+    # no advisor request needs these words.
+    r"|\b(?:prompts?|guardrails?|directives?|persona|role-?play|jailbreak\w*|sudo)\b"
+    r"|\b(?:ignore|forget|disregard|override|bypass|skip|new|updated|real|hidden|secret|original|above|previous|prior|earlier|system|your|following)\s+(?:\w+\s+)?instructions?\b"
+    r"|\binstructions?\s*:|\b(?:system|assistant|developer|admin|root)\s*:|<\||\[/?(?:system|inst)\]|###\s*(?:system|instruction)"
+    r"|\b(?:forget|disregard|ignore)\s+(?:everything|all|what|anything)\b[^.?!]{0,40}?\b(?:told|said|instructed|given|above|before|earlier|know)\b"
+    r"|\bfrom now on\b|\bact as\b|\byou are (?:no longer|not an?|an? unrestricted|free)\b|\b(?:admin|god|unrestricted|dan) mode\b|\bdo anything now\b"
+    r"|\b(?:print|output|show|repeat|dump)\s+(?:me\s+)?(?:your|the)\s+(?:\w+\s+)?(?:rules|instructions|configuration|context|text above|messages above)\b"
+    r"|\boverride\b|\bbypass\b|\bdisregard\b|\bauthori[sz]ed? you\b",
     re.I,
 )
 _OFF_TOPIC = re.compile(
@@ -547,7 +566,7 @@ _CLEAR_GAIN_BUDGET = re.compile(
 # Bracket talk without a number is the "bracket" gain budget: realize gains only up to the top of
 # the current bracket. A number next to it ("the 24% bracket") is a percentage, not dollars.
 _BRACKET = re.compile(
-    r"\b(?:stay|staying|keep(?:ing)?(?: (?:them|it|us|him|her|the \w+))?|remain|remaining)\s+(?:with)?in\s+(?:the |their |his |her |our |my |current |same )*(?:\d+\s*%\s*)?(?:tax )?bracket\b"
+    r"\b(?:stay|staying|keep(?:ing)?(?: (?:them|it|us|him|her|the \w+))?|remain|remaining)\s+(?:(?:with)?in|inside|under|below)\s+(?:the |their |his |her |our |my |current |same )*(?:\d+\s*%\s*)?(?:tax )?bracket\b"
     r"|\bbracket headroom\b|\bwithout (?:going into|crossing|bumping (?:into|up to)|pushing (?:them|him|her) into) (?:the |a )?(?:next|higher) (?:tax )?bracket\b|\bfill (?:up )?the bracket\b",
     re.I,
 )
@@ -614,7 +633,7 @@ def _base(tool_said: str | None, h: Household, ctx: Context, follow_up: bool) ->
         tool = tool_said or last.tool
         if last.arguments.get("household") == h.name:
             if tool == last.tool:
-                return tool, {k: v for k, v in last.arguments.items() if k != "audience"}
+                return tool, dict(last.arguments)
             # "and harvest losses too?": a new tool, keeping what the advisor said must not happen.
             return tool, {"household": h.name, **{k: last.arguments[k] for k in _STANDING if k in last.arguments}}
         # "same for the Ellis household": the other household's accounts and tickers do not carry.
@@ -625,16 +644,63 @@ def _base(tool_said: str | None, h: Household, ctx: Context, follow_up: bool) ->
     return tool_said, {"household": h.name}
 
 
+def screen(question: str, book: HouseholdBook, ctx: Context) -> Reply | None:
+    """The refusals that hold whoever picks the call (the model too): too long, injection or
+    off-topic, and a household named that is not loaded. None when the question may go on."""
+    if len(question) > MAX_QUESTION:
+        return parse(question, book, ctx)  # the polite refusal, unread
+    text = _normalize(question)
+    try:
+        _guard(text)
+        _household(text, book, ctx)
+    except _Unclear as unclear:
+        return unclear.reply if unclear.reply.kind == "refuse" else None
+    return None
+
+
+class ParserPicker:
+    """The offline picker: the deterministic parser, one question to one call or one reply."""
+
+    def __init__(self, book: HouseholdBook):
+        self.book = book
+
+    def pick(self, question: str, context: Context) -> Pick | Reply:
+        parsed = parse(question, self.book, context)
+        return parsed if isinstance(parsed, Reply) else Pick(parsed)
+
+
+# A question longer than this is not read at all: nobody types a 3-page request, and every
+# regex below then works on a bounded text (they are linear anyway; see tests/test_parser_dos.py).
+MAX_QUESTION = 2_000
+
+
 def parse(question: str, book: HouseholdBook, ctx: Context | None = None) -> Call | Reply:
     """One question to one typed call, or one short reply (clarify / refuse) that trades nothing."""
+    if len(question) > MAX_QUESTION:
+        return Reply("refuse", f"That message is too long for me to read ({len(question):,} characters; the limit is {MAX_QUESTION:,}). "
+                               "Please ask one question in a sentence or two. " + EXAMPLES)
+    ctx = ctx or Context()
+    text = _normalize(question)
+    h, _ = book.find(ctx.household)
+    token = _SPANS.set([])
     try:
-        return _parse(_normalize(question), book, ctx or Context())
+        text = correct(text, h)
+        return _as_comparison(text, book, ctx) if _WITH_AND_WITHOUT.search(text) else _parse(text, book, ctx)
     except _Unclear as unclear:
         return unclear.reply
+    finally:
+        _SPANS.reset(token)
+
+
+# Each constraint phrase is resolved against the household on its own; more than this many in one
+# question is not a request anyone types, and it bounds the work per question.
+MAX_CONSTRAINTS = 12
 
 
 def _parse(text: str, book: HouseholdBook, ctx: Context) -> Call:
     _guard(text)
+    if sum(1 for _ in zip(range(MAX_CONSTRAINTS + 1), _CONSTRAINT_CUE.finditer(text))) > MAX_CONSTRAINTS:
+        raise _clarify(f"That is more than {MAX_CONSTRAINTS} conditions in one question, more than I can check reliably. Please ask with the few that matter most.")
     h, named = _household(text, book, ctx)
     tool_said = _tool_said(text, h)
     follow_up = ctx.last is not None and (tool_said is None or bool(_FOLLOW_UP.search(text)))
@@ -645,6 +711,14 @@ def _parse(text: str, book: HouseholdBook, ctx: Context) -> Call:
     masked = _masked(text, h)
     amounts = find_amounts(masked)
     roles = {id(a): _role(masked, a) for a in amounts}
+    foreign = [a for a in amounts if a.currency != "USD"]
+    if foreign:
+        shown = text_of(masked, foreign[0])
+        raise _clarify(f"I work in US dollars only, and \"{shown}\" is in {foreign[0].currency}. Please give the amount in dollars, e.g. \"raise $25,000\".")
+    negative = [a for a in amounts if a.negative]
+    if negative:
+        shown = text_of(masked, negative[0])
+        raise _clarify(f"\"{shown}\" is a negative amount. Amounts are positive dollars: to take money out say \"raise $5k\", to put it in say \"contribute $5k to the Roth\".")
     principal = [a for a in amounts if roles[id(a)] is None and a.money]
     if tool_said is None and ctx.last is None:
         if principal:
@@ -680,12 +754,18 @@ def _parse(text: str, book: HouseholdBook, ctx: Context) -> Call:
     if tool == "locate" and (m := _HORIZON.search(masked)):
         args["horizon"] = float(m.group("years"))
 
-    args["audience"] = _audience(text, ctx)
-    why = _why_account(text, h) if args["audience"] == "support" else None
-    # Only what the tool's schema names: a constraint that means nothing to this tool (a gain budget
-    # on a summary) is dropped rather than sent as an argument the tool would reject.
+    audience = _audience(text, ctx)
+    why = _why_account(text, h) if audience == "support" else None
+    _check_understood(text, masked, amounts, roles, tool, args, audience)
+    _check_contradictions(text, tool, args, h)
+    # Only what the tool's schema names. A constraint that means nothing to a tool that does not
+    # trade (a gain budget on a summary) is dropped; one a trading tool cannot honour is asked about.
     fields = ARGS[tool].model_fields
-    return Call(tool, {k: v for k, v in args.items() if k in fields and v is not None}, why)
+    dropped = [k for k, v in args.items() if k not in fields and v not in (None, [], "")]
+    if dropped and tool != "household_summary":
+        raise _clarify(f"{_DISPLAY[tool].capitalize()} can't take {', '.join(_CONSTRAINT_WORDS.get(k, k) for k in dropped)}; "
+                       "shall I run it without that, or did you mean another tool?")
+    return Call(tool, {k: v for k, v in args.items() if k in fields and v is not None}, why, audience)
 
 
 def _guard(text: str) -> None:
@@ -738,6 +818,9 @@ def _constrain_accounts_and_holdings(args: dict, tool: str, text: str, h: Househ
 
 def _constrain_gains(args: dict, text: str, budgets: list[float]) -> None:
     """The gain budget: a stated cap in dollars, the bracket, none at all, or lifted."""
+    for pattern in (_CLEAR_GAIN_BUDGET, _BRACKET, _NO_GAINS):
+        for m in pattern.finditer(text):
+            _understood(max(0, m.start() - 12), m.end())
     if _CLEAR_GAIN_BUDGET.search(text):
         args.pop("gain_budget", None)
     elif budgets:
@@ -751,7 +834,7 @@ def _constrain_gains(args: dict, text: str, budgets: list[float]) -> None:
 def _amount(tool: str, text: str, masked: str, h: Household, amounts: list[Amount], roles: dict, previous: float | None) -> float:
     """The one amount to raise or invest, in dollars, as stated; or the previous call's."""
     principal = sorted({a.value for a in amounts if roles[id(a)] is None and a.money})
-    if _RANGE.search(masked) or len(principal) > 1:
+    if _is_range(masked, amounts) or len(principal) > 1:
         choices = " or ".join(_money(v) for v in principal) or "the range you gave"
         raise _clarify(f"Which amount did you mean: {choices}? Give one amount, e.g. \"raise $50k\".")
     if principal:
@@ -807,3 +890,115 @@ def _why_account(text: str, h: Household) -> str | None:
         if named.accounts:
             return named.accounts[0]
     return None
+
+
+# ---- nothing silently dropped -------------------------------------------------------------------
+# Every phrase that looks like a constraint must have been understood by one of the readers above
+# (each records the stretch of text it used). A constraint-looking phrase no reader used stops the
+# call with a question: the advisor must never believe a constraint was applied when it was not.
+_SPANS: ContextVar[list[tuple[int, int]]] = ContextVar("understood_spans")
+
+
+def _understood(start: int, end: int) -> None:
+    spans = _SPANS.get(None)
+    if spans is not None:
+        spans.append((start, end))
+
+
+_NUMBER_AHEAD = r"(?=[$£€\d-]|(?:one|two|three|four|five|six|seven|eight|nine|ten|fifteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|a hundred|half)\b)"
+_CONSTRAINT_CUE = re.compile(
+    r"\bonly\s+(?:out of|from|in|within|use|using|touch(?:ing)?|tap(?:ping)?|sell(?:ing)?|tak(?:e|ing)|draw(?:ing)?|trad(?:e|ing)|buy(?:ing)?|the|his|her|their|our|my)\b"
+    r"|\b(?:keep(?:ing|s)?|hold(?:ing)? on ?to|hang(?:ing)? on ?to|retain(?:ing)?|preserv(?:e|ing)|protect(?:ing)?|spar(?:e|ing)|exclud(?:e|ing)|except|leav(?:e|ing)|avoid(?:ing)?|stay(?:ing|s)?|remain(?:ing|s)?|mustn'?t|must)\b"
+    r"|\b(?:don'?t|do not|never|without|not|no|can'?t|cannot|shouldn'?t|won'?t)\s+(?:\w+\s+)?(?:sells?|selling|touch|touching|use|using|tap|tapping|trade|trading|trades|buy|buying|go|going|exceed|exceeding|cross|crossing|realize|realizing|take|taking|dip|dipping|move|moving|change|changing|pull|pulling|draw|drawing|withdraw|withdrawing|push|pushing|bump)\b"
+    r"|\bwithout\s+(?:the|his|her|their|our|any)\b"
+    r"|\b(?:under|below|less than|no more than|not more than|at most|up to|max(?:imum)?|cap(?:ped)?(?: at)?|limit(?:ed)?(?: to)?|within|ceiling|at least|minimum|more than|over|above)\s+(?:the\s+|a\s+|about\s+|roughly\s+)?"
+    + _NUMBER_AHEAD,
+    re.I,
+)
+_CAN_CONSTRAIN = ('accounts left alone ("without touching the Roth", "only from the joint account"), holdings kept '
+                  '("don\'t sell AAPL"), a gain cap ("gains under $10k", "no gains", "stay in the bracket") or "after tax"')
+_CONSTRAINT_WORDS = {"exclude_accounts": "accounts to leave untouched", "no_sell": "holdings not to sell", "gain_budget": "a gain cap",
+                     "min_loss": "a smallest loss", "include_gains": "gain harvesting", "net": "an after-tax amount", "horizon": "a horizon"}
+_TRADES = ("withdraw", "rebalance", "harvest", "locate", "contribute")
+
+
+def _check_understood(text: str, masked: str, amounts: list[Amount], roles: dict, tool: str, args: dict, audience: str) -> None:
+    """Stop with a question when a constraint-looking phrase was not understood (trading tools only)."""
+    if tool not in _TRADES:
+        return
+    for a in amounts:
+        role = roles[id(a)]
+        if role in ("gain_budget", "min_loss"):
+            _understood(max(0, a.start - 40), a.end + 20)
+        if role is None and a.money and tool in ("withdraw", "contribute"):
+            _understood(max(0, a.start - 12), a.end)
+        if role == "horizon" and tool == "locate":
+            _understood(max(0, a.start - 20), a.end + 12)
+    for pattern, used in ((_NET, tool == "withdraw"), (_GROSS, tool == "withdraw"), (_ANY_ACCOUNT, True), (_RELEASE, True),
+                          (_INCLUDE_GAINS, tool == "harvest"), (_NO_INCLUDE_GAINS, tool == "harvest"), (_WHY_ACCOUNT, audience == "support"),
+                          (_TARGET_RATIO, tool == "rebalance")):
+        if used:
+            for m in pattern.finditer(text):
+                _understood(max(0, m.start() - 12), m.end() + 4)
+    spans = _SPANS.get(None) or []
+    for m in _CONSTRAINT_CUE.finditer(masked):
+        if not any(s <= m.start() < e for s, e in spans):
+            end = _clause_end(text, m.end())
+            phrase = text[m.start(): min(end.start() if end else len(text), m.start() + 60)].strip()
+            raise _clarify(f"I didn't understand \"{phrase}\", so I haven't run anything. I can apply {_CAN_CONSTRAIN}. Could you say it one of those ways?")
+
+
+_TRADE_NOTHING = re.compile(
+    r"\b(?:without|no|don'?t|do not|never|not)\s+(?:making\s+|placing\s+|doing\s+|any\s+)*(?:trades?|trading|transactions?|buying or selling|selling or buying)\b(?!\s+(?:in|from|of|out of)\b)"
+    r"|\b(?:without|don'?t|do not|never)\s+(?:trading|touching|changing|moving)\s+(?:anything|everything)\b|\bleave (?:everything|all (?:the )?accounts) (?:alone|as is|untouched)\b",
+    re.I,
+)
+_TARGET_RATIO = re.compile(r"\b(?P<ratio>\d{1,3}(?:/\d{1,3}){1,4})\b")
+
+
+def _check_contradictions(text: str, tool: str, args: dict, h: Household) -> None:
+    """A resolved call that asks for two incompatible things is asked about, not run."""
+    if tool in _TRADES and tool != "contribute" and _TRADE_NOTHING.search(text):
+        raise _clarify(f"{_DISPLAY[tool].capitalize()} means trading, and you asked for no trades. Shall I show a summary instead, or which accounts should stay untouched? Accounts: {_account_list(h)}.")
+    ids = [a.id for a in h.accounts]
+    excluded = args.get("exclude_accounts") or []
+    if tool in _TRADES and tool != "contribute" and ids and set(ids) <= set(excluded):
+        raise _clarify(f"That leaves every account untouched ({', '.join(ids)}), so nothing can trade. Which account may I use?")
+    if tool == "contribute" and args.get("account") in excluded:
+        raise _clarify(f"You asked to invest in {args['account']} and also to leave it alone. Which is it?")
+    held = {s.ticker for s in h.securities}
+    if tool in ("withdraw", "rebalance", "harvest") and held and held <= set(args.get("no_sell") or []):
+        raise _clarify(f"Keeping every holding ({', '.join(sorted(held))}) leaves nothing to sell. Which may I sell?")
+    if tool == "harvest" and args.get("gain_budget") == 0.0 and args.get("include_gains"):
+        raise _clarify("You asked for no gains and for gain harvesting. Which one?")
+    if tool == "withdraw" and _NET.search(text) and _GROSS.search(text):
+        raise _clarify("Is the amount wanted after tax, or before tax (gross)?")
+    if tool == "rebalance" and (m := _TARGET_RATIO.search(text)):
+        said = sorted((int(x) for x in m.group("ratio").split("/")), reverse=True)
+        target = sorted((round(100 * w) for w in h.targets.values() if w > 0), reverse=True) if getattr(h, "targets", None) else []
+        if said != target:
+            shown = ", ".join(f"{c} {round(100 * w)}%" for c, w in h.targets.items())
+            raise _clarify(f"{h.name}'s target is {shown}; I rebalance to the target in the household file and can't change it here. Rebalance to that target?")
+
+
+# "compare doing it with and without the HSA": the compare tool, both plans from the engine.
+_WITH_AND_WITHOUT = re.compile(
+    r"\bwith(?:\s+(?:it|them|that))?\s+(?:and|or|vs\.?|versus)\s+without\b|\bwithout(?:\s+(?:it|them|that))?\s+(?:and|or|vs\.?|versus)\s+with\b", re.I)
+
+
+def _as_comparison(text: str, book: HouseholdBook, ctx: Context) -> Call:
+    m = _WITH_AND_WITHOUT.search(text)
+    after = _parse(text[: m.start()] + "without" + text[m.end():], book, ctx)
+    if after.tool not in _TRADES:
+        raise _clarify("Which plan should I compare, e.g. \"compare rebalancing with and without the HSA\"?")
+    h, _ = book.find(after.arguments["household"])
+    named = _named_after(text, m.end(), h, selling=True)
+    if not (named.accounts or named.tickers):
+        raise _clarify("With and without what? Name an account or a holding, e.g. \"with and without the Roth\".")
+    before = {k: v for k, v in after.arguments.items() if k != "household"}
+    if "exclude_accounts" in before:
+        before["exclude_accounts"] = [a for a in before["exclude_accounts"] if a not in named.accounts]
+    if "no_sell" in before:
+        before["no_sell"] = [t for t in before["no_sell"] if t not in named.tickers]
+    after_args = {k: v for k, v in after.arguments.items() if k != "household"}
+    return Call("compare", {"household": h.name, "tool": after.tool, "before": before, "after": after_args}, None, after.audience)

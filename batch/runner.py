@@ -27,7 +27,10 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 from engine.household import HouseholdError, parse_household
-from formats import ORDER_COLUMNS, orders_csv, write_atomically
+from engine.reading import UnreadableFile, loads_user_json, read_user_text
+from formats import ORDER_COLUMNS, orders_csv, safe_cell, write_atomically
+
+UNREADABLE = "\x00unreadable\x00"  # marks a file the reader refused; NUL never starts real text
 
 BATCH_TOOLS = ("rebalance", "harvest", "locate")
 PLAN_STATUSES = ("optimal", "feasible")
@@ -84,10 +87,12 @@ def solve_household(name: str, text: str, tool: str, options: dict) -> dict:
     set_highs_threads(1)  # one task per core: HiGHS's own threads would only compete
     started = time.perf_counter()
     try:
+        if text.startswith(UNREADABLE):
+            raise HouseholdError([text[len(UNREADABLE):]])
         try:
-            data = json.loads(text)
-        except ValueError as err:
-            raise HouseholdError([f"{name}: not valid JSON ({err})"]) from None
+            data = loads_user_json(text, name, "household file")
+        except UnreadableFile as err:
+            raise HouseholdError([str(err)]) from None
         h = parse_household(data)
         o = Options(**options)
         result = {"rebalance": rebalance, "harvest": harvest, "locate": locate}[tool](h, options=o)
@@ -183,9 +188,9 @@ def run_batch(
             def submit(path: Path):
                 # The text travels with the task, so workers on other machines need no shared disk.
                 try:
-                    text = path.read_text()
-                except (OSError, UnicodeDecodeError) as err:
-                    text = f"<unreadable: {err}>"
+                    text = read_user_text(path, what="household file")
+                except UnreadableFile as err:
+                    text = f"{UNREADABLE}{str(err).replace(f'{path}:', f'{path.name}:', 1)}"
                 f = client.submit(solve_household, path.name, text, tool, options, key=f"{tool}-{path.name}-{time.time_ns()}", pure=False)
                 names[f.key] = path.name
                 return f
@@ -259,7 +264,7 @@ def summarize_book(out: Path, files: Iterable[Path], tool: str) -> BatchSummary:
         s.estimated_tax += (r.get("taxes") or {}).get("estimated_tax", 0.0)
         s.trades += len(r.get("trades", []))
         for t in r.get("trades", []):
-            writer.writerow([f.name, r.get("household", "")] + ["" if t.get(k) is None else t[k] for k in ORDER_COLUMNS])
+            writer.writerow([safe_cell(c) for c in [f.name, r.get("household", "")] + [t.get(k) for k in ORDER_COLUMNS]])
     for name in ("tax_saved", "location_value_today", "total_saved", "estimated_tax"):
         setattr(s, name, round(getattr(s, name), 2))
     write_atomically(out / "orders.csv", buf.getvalue())

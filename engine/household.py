@@ -5,13 +5,24 @@ the objects it receives: tickers exist, targets sum to one, taxable lots carry a
 """
 from __future__ import annotations
 
-import json
+import difflib
+import re
+import typing
 from collections import Counter
 from datetime import date
 from pathlib import Path
-from typing import Literal, Optional
+from typing import Annotated, Literal, Optional
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationError,
+    model_validator,
+)
+
+from .reading import UnreadableFile, read_user_json
 
 AccountKind = Literal["taxable", "traditional", "roth", "hsa"]
 FilingStatus = Literal["single", "married_joint", "married_separate", "head_of_household"]
@@ -20,6 +31,43 @@ RestrictionRule = Literal["no_sell", "no_buy", "hold"]
 TAX_ADVANTAGED: frozenset[str] = frozenset({"traditional", "roth", "hsa"})
 CASH_CLASS = "cash"
 
+# Bounds on what one household file may hold (README, "Input limits"). They keep a hostile or
+# broken file from costing minutes or gigabytes; real households are far inside them.
+MAX_NAME_LENGTH = 200  # household name, owner: characters
+MAX_ID_LENGTH = 64  # account and lot ids, asset classes: characters
+MAX_TICKER_LENGTH = 32
+MAX_ACCOUNTS = 1_000
+MAX_SECURITIES = 20_000
+MAX_LOTS = 100_000  # in all accounts together
+MAX_LIST_ITEMS = 20_000  # restrictions, identical/substitutes groups, recent loss sales
+
+# Ids and tickers end up in order CSVs, spreadsheets and Markdown tables: a first character of
+# = + - @ makes a spreadsheet formula, | shifts a table's columns, a newline breaks a row. The
+# pattern is checked by pydantic-core (no Python call per lot); `_id_problem` explains a miss.
+_ID_FIRST, _ID_REST = "A-Za-z0-9_", "A-Za-z0-9_ .:/#&()'-"
+SAFE_ID_PATTERN = rf"^[{_ID_FIRST}](?:[{_ID_REST}]*[{_ID_REST.replace(' ', '')}])?$"
+_SAFE_ID_CHARS = "letters, digits, space and _ . : / # & ( ) ' -"
+# No control characters (C0, DEL, C1) and no Unicode line or paragraph separators.
+PLAIN_TEXT_PATTERN = r"^[^\x00-\x1f\x7f-\x9f\u2028\u2029]*$"
+
+
+def _id_problem(value: str) -> str:
+    """Why `value` is not a safe id or ticker, and the fix."""
+    if value[:1] in "=+-@":
+        return f"{value[:40]!r} starts with {value[0]!r}, which spreadsheets read as a formula; start it with a letter, digit or _"
+    if value.endswith(" "):
+        return f"{value[:40]!r} ends with a space; remove it"
+    first = re.compile(f"[{_ID_FIRST}]")
+    rest = re.compile(f"[{_ID_REST}]")
+    bad = value[0] if not first.fullmatch(value[:1]) else next((c for c in value if not rest.fullmatch(c)), "?")
+    return f"{value[:40]!r} holds {bad!r}; use only {_SAFE_ID_CHARS}, starting with a letter, digit or _"
+
+
+SafeId = Annotated[str, Field(min_length=1, max_length=MAX_ID_LENGTH, pattern=SAFE_ID_PATTERN)]
+Ticker = Annotated[str, Field(min_length=1, max_length=MAX_TICKER_LENGTH, pattern=SAFE_ID_PATTERN)]
+Name = Annotated[str, Field(min_length=1, max_length=MAX_NAME_LENGTH, pattern=PLAIN_TEXT_PATTERN)]
+AssetClass = Annotated[str, Field(min_length=1, max_length=MAX_ID_LENGTH, pattern=PLAIN_TEXT_PATTERN)]
+
 
 class HouseholdError(ValueError):
     """Input that cannot be a household; each problem names the field and the fix."""
@@ -27,6 +75,14 @@ class HouseholdError(ValueError):
     def __init__(self, problems: list[str]):
         self.problems = problems
         super().__init__("invalid household:\n" + "\n".join(f"  - {p}" for p in problems))
+
+
+class UnreadableHousehold(HouseholdError):
+    """A household file that could not be read at all (size, encoding, nesting): one line."""
+
+    def __init__(self, problem: str):
+        self.problems = [problem]
+        ValueError.__init__(self, problem)
 
 
 class _Strict(BaseModel):
@@ -47,8 +103,8 @@ class TaxProfile(_Strict):
 
 
 class Security(_Strict):
-    ticker: str = Field(min_length=1)
-    asset_class: str = Field(min_length=1)
+    ticker: Ticker
+    asset_class: AssetClass
     price: float = Field(gt=0, description="dollars per share")
     yield_: float = Field(0.0, alias="yield", ge=0, le=1, description="annual distribution yield")
     qualified_share: float = Field(1.0, ge=0, le=1, description="share of distributions taxed as qualified")
@@ -58,49 +114,56 @@ class Security(_Strict):
 class Lot(_Strict):
     """One tax lot. In a taxable account `cost_basis` (total dollars) and `acquired` are required."""
 
-    id: Optional[str] = None
-    ticker: str = Field(min_length=1)
+    id: Optional[SafeId] = None
+    ticker: Ticker
     shares: float = Field(gt=0)
     cost_basis: Optional[float] = Field(None, ge=0, description="total dollars paid for the lot")
     acquired: Optional[date] = None
 
 
 class Account(_Strict):
-    id: str = Field(min_length=1)
+    id: SafeId
     kind: AccountKind
     cash: float = Field(0.0, ge=0, description="dollars of cash in the account")
     cash_reserve: float = Field(0.0, ge=0, description="dollars of cash the plan may not spend")
     whole_shares: bool = False
-    owner: Optional[str] = None
+    owner: Optional[Name] = None
     birth_year: Optional[int] = Field(None, ge=1900, le=2100)
     rmd_remaining: Optional[float] = Field(None, ge=0, description="dollars of this year's required minimum distribution not yet taken")
-    holdings: list[Lot] = Field(default_factory=list)
+    holdings: list[Lot] = Field(default_factory=list, max_length=MAX_LOTS)
 
 
 class Restriction(_Strict):
-    account: str
-    ticker: Optional[str] = None
+    account: str = Field(max_length=MAX_ID_LENGTH)
+    ticker: Optional[str] = Field(None, max_length=MAX_TICKER_LENGTH)
     rule: RestrictionRule
 
 
 class RecentLossSale(_Strict):
     """A loss realized before `as_of`: buying it back within 30 days of `date` would wash it."""
 
-    ticker: str
+    ticker: str = Field(max_length=MAX_TICKER_LENGTH)
     date: date
 
 
 class Household(_Strict):
-    name: str = Field(min_length=1)
+    name: Name
     as_of: date
     tax: TaxProfile = Field(default_factory=TaxProfile)
-    targets: dict[str, float]
-    securities: list[Security]
-    accounts: list[Account] = Field(min_length=1)
-    restrictions: list[Restriction] = Field(default_factory=list)
-    identical: list[list[str]] = Field(default_factory=list)
-    substitutes: list[list[str]] = Field(default_factory=list)
-    recent_loss_sales: list[RecentLossSale] = Field(default_factory=list)
+    targets: dict[AssetClass, float] = Field(max_length=MAX_SECURITIES)
+    securities: list[Security] = Field(max_length=MAX_SECURITIES)
+    accounts: list[Account] = Field(min_length=1, max_length=MAX_ACCOUNTS)
+    restrictions: list[Restriction] = Field(default_factory=list, max_length=MAX_LIST_ITEMS)
+    identical: list[list[Annotated[str, Field(max_length=MAX_TICKER_LENGTH)]]] = Field(default_factory=list, max_length=MAX_LIST_ITEMS)
+    substitutes: list[list[Annotated[str, Field(max_length=MAX_TICKER_LENGTH)]]] = Field(default_factory=list, max_length=MAX_LIST_ITEMS)
+    recent_loss_sales: list[RecentLossSale] = Field(default_factory=list, max_length=MAX_LIST_ITEMS)
+    # What validation let through but the user should hear about (e.g. a ticker dropped from a
+    # substitutes group). Not part of the file; the CLI prints them on stderr.
+    _input_warnings: list[str] = PrivateAttr(default_factory=list)
+
+    @property
+    def input_warnings(self) -> list[str]:
+        return list(self._input_warnings)
 
     @model_validator(mode="after")
     def _consistent(self) -> "Household":
@@ -119,45 +182,63 @@ class Household(_Strict):
         for a_id, n in Counter(account_ids).items():
             if n > 1:
                 problems.append(f"accounts: id {a_id!r} is used {n} times; give each account its own id")
+        lots = sum(len(a.holdings) for a in self.accounts)
+        if lots > MAX_LOTS:
+            problems.append(f"accounts: {lots:,} lots in all; a household may hold at most {MAX_LOTS:,} (split it into several households)")
+        # Every check below is one pass with set lookups: a 50,000-lot file validates in well under a second.
         for i, acct in enumerate(self.accounts):
-            lot_ids: list[str] = []
+            lot_ids: set[str] = set()
             per_ticker: Counter[str] = Counter()
+            taxable = acct.kind == "taxable"
             # A default id must not take an id the file gives to a later lot.
             explicit_ids = {lot.id for lot in acct.holdings if lot.id is not None}
             for j, lot in enumerate(acct.holdings):
-                where = f"accounts[{i}].holdings[{j}]"
                 if lot.ticker not in known:
-                    problems.append(f"{where}.ticker: unknown ticker {lot.ticker!r}; add it to securities with its price and asset_class")
-                if acct.kind == "taxable":
+                    problems.append(f"accounts[{i}].holdings[{j}].ticker: unknown ticker {lot.ticker!r}; add it to securities with its price and asset_class")
+                if taxable:
                     if lot.cost_basis is None:
-                        problems.append(f"{where}.cost_basis: a lot in taxable account {acct.id!r} needs cost_basis (total dollars paid)")
+                        problems.append(f"accounts[{i}].holdings[{j}].cost_basis: a lot in taxable account {acct.id!r} needs cost_basis (total dollars paid)")
                     if lot.acquired is None:
-                        problems.append(f"{where}.acquired: a lot in taxable account {acct.id!r} needs its acquired date (YYYY-MM-DD)")
+                        problems.append(f"accounts[{i}].holdings[{j}].acquired: a lot in taxable account {acct.id!r} needs its acquired date (YYYY-MM-DD)")
                 if lot.acquired is not None and lot.acquired > self.as_of:
-                    problems.append(f"{where}.acquired: {lot.acquired} is after as_of {self.as_of}")
-                if lot.id is None:
+                    problems.append(f"accounts[{i}].holdings[{j}].acquired: {lot.acquired} is after as_of {self.as_of}")
+                lot_id = lot.id
+                if lot_id is None:
                     per_ticker[lot.ticker] += 1
-                    lot.id = f"{lot.ticker}-{per_ticker[lot.ticker]}"
-                    while lot.id in lot_ids or lot.id in explicit_ids:
+                    lot_id = f"{lot.ticker}-{per_ticker[lot.ticker]}"
+                    while lot_id in lot_ids or lot_id in explicit_ids:
                         per_ticker[lot.ticker] += 1
-                        lot.id = f"{lot.ticker}-{per_ticker[lot.ticker]}"
-                if lot.id in lot_ids:
-                    problems.append(f"{where}.id: lot id {lot.id!r} is used twice in account {acct.id!r}")
-                lot_ids.append(lot.id)
+                        lot_id = f"{lot.ticker}-{per_ticker[lot.ticker]}"
+                    lot.id = lot_id
+                elif lot_id in lot_ids:
+                    problems.append(f"accounts[{i}].holdings[{j}].id: lot id {lot_id!r} is used twice in account {acct.id!r}")
+                lot_ids.add(lot_id)
             if acct.whole_shares:
                 for j, lot in enumerate(acct.holdings):
                     if abs(lot.shares - round(lot.shares)) > 1e-9:
                         problems.append(f"accounts[{i}].holdings[{j}].shares: account {acct.id!r} trades whole shares but the lot holds {lot.shares}")
+        account_set = set(account_ids)
         for k, r in enumerate(self.restrictions):
-            if r.account not in account_ids:
-                problems.append(f"restrictions[{k}].account: no account {r.account!r}; accounts are {', '.join(account_ids)}")
+            if r.account not in account_set:
+                problems.append(f"restrictions[{k}].account: no account {r.account!r}; accounts are {_listing(account_ids)}")
             if r.ticker is not None and r.ticker not in known:
                 problems.append(f"restrictions[{k}].ticker: unknown ticker {r.ticker!r}")
+        self._input_warnings = []
         for field in ("identical", "substitutes"):
+            # Firm-wide lists name tickers this household never priced: those cannot be bought
+            # without a price, so they leave the group with a warning instead of failing the file.
+            kept_groups: list[list[str]] = []
             for k, group in enumerate(getattr(self, field)):
-                for t in group:
-                    if t not in known:
-                        problems.append(f"{field}[{k}]: unknown ticker {t!r}; add it to securities or drop it from the group")
+                kept = [t for t in dict.fromkeys(group) if t in known]
+                dropped = [t for t in dict.fromkeys(group) if t not in known]
+                if dropped:
+                    self._input_warnings.append(
+                        f"{field}[{k}]: ignored {', '.join(map(repr, dropped))}: not in securities (no price), so never bought"
+                        + ("; the group is left with fewer than two tickers and is dropped" if len(kept) < 2 else "")
+                    )
+                if len(kept) >= 2:
+                    kept_groups.append(kept)
+            setattr(self, field, kept_groups)
         for k, s in enumerate(self.recent_loss_sales):
             if s.ticker not in known:
                 problems.append(f"recent_loss_sales[{k}].ticker: unknown ticker {s.ticker!r}")
@@ -195,17 +276,95 @@ class Household(_Strict):
         raise KeyError(account_id)
 
 
+def _listing(names: list[str], most: int = 20) -> str:
+    """Names for a message, bounded: a 1,000-account household must not make a 1,000-name line."""
+    return ", ".join(names[:most]) + (f" and {len(names) - most} more" if len(names) > most else "")
+
+
+def _model_at(loc: tuple) -> type[BaseModel] | None:
+    """The model class a validation error location points into (Household for the top)."""
+    model: type[BaseModel] | None = Household
+    for step in loc[:-1]:
+        if isinstance(step, int) or model is None:
+            continue
+        field = model.model_fields.get(step) or next((f for f in model.model_fields.values() if f.alias == step), None)
+        model = _inner_model(field.annotation) if field is not None else None
+    return model
+
+
+def _inner_model(annotation: object) -> type[BaseModel] | None:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in typing.get_args(annotation):
+        found = _inner_model(arg)
+        if found is not None:
+            return found
+    return None
+
+
+def _unknown_field(loc: tuple, where: str) -> str:
+    key = str(loc[-1])
+    model = _model_at(loc)
+    names = [f.alias or n for n, f in model.model_fields.items()] if model is not None else []
+    close = difflib.get_close_matches(key, names, n=1, cutoff=0.6)
+    if close:
+        return f"{where}: unknown field {_clip(repr(key))}; did you mean `{close[0]}`?"
+    return f"{where}: unknown field {_clip(repr(key))}; the fields here are {', '.join(names)}" if names else f"{where}: unknown field {_clip(repr(key))}"
+
+
 def _format_validation_error(err: ValidationError) -> list[str]:
     problems: list[str] = []
     for e in err.errors():
-        loc = ".".join(str(p) if not isinstance(p, int) else f"[{p}]" for p in e["loc"]).replace(".[", "[")
+        loc = _where(tuple(e["loc"]))
         msg = e["msg"]
-        if msg.startswith("Value error, "):
-            # Our own model validator already names fields; keep its lines as they are.
-            problems.extend(msg[len("Value error, "):].splitlines())
+        if e["type"] == "extra_forbidden":
+            problems.append(_unknown_field(tuple(e["loc"]), loc))
             continue
-        problems.append(f"{loc or 'household'}: {msg}" + (f" (got {e['input']!r})" if e["type"] not in ("missing",) and not isinstance(e.get("input"), (dict, list)) else ""))
+        if msg.startswith("Value error, "):
+            if not e["loc"]:
+                # Our own model validator already names fields; keep its lines as they are.
+                problems.extend(msg[len("Value error, "):].splitlines())
+            else:
+                problems.append(f"{loc}: {msg[len('Value error, '):]}")
+            continue
+        if e["type"] == "string_pattern_mismatch":
+            pattern = (e.get("ctx") or {}).get("pattern")
+            if pattern == SAFE_ID_PATTERN:
+                problems.append(f"{loc}: {_id_problem(str(e['input']))}")
+            else:
+                problems.append(f"{loc}: holds a newline or control character; write it on one line of plain text")
+            continue
+        if e["type"] in ("string_too_long", "too_long"):
+            problems.append(f"{loc}: {msg}; shorten it")
+            continue
+        shown = "" if e["type"] == "missing" or isinstance(e.get("input"), (dict, list)) else f" (got {_clip(repr(e['input']))})"
+        problems.append(f"{loc or 'household'}: {msg}{shown}")
     return problems
+
+
+_PLAIN_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,63}")
+
+
+def _where(loc: tuple) -> str:
+    """A validation location as the file's path: accounts[0].holdings[2].id. A key from the
+    file that is not a plain name (a target class with a newline, say) is quoted and clipped,
+    so the message stays one line."""
+    parts: list[str] = []
+    for p in loc:
+        if isinstance(p, int):
+            parts.append(f"[{p}]")
+        elif p == "[key]":
+            parts.append(" (the key)")
+        elif _PLAIN_KEY.fullmatch(str(p)):
+            parts.append(f".{p}" if parts else str(p))
+        else:
+            parts.append(f"[{_clip(repr(str(p)), 40)}]")
+    return "".join(parts)
+
+
+def _clip(text: str, most: int = 80) -> str:
+    """A user's value in a message, cut short: a 19 MB name must not become a 19 MB message."""
+    return text if len(text) <= most else text[: most - 1] + "…"
 
 
 def parse_household(data: object) -> Household:
@@ -217,16 +376,11 @@ def parse_household(data: object) -> Household:
 
 
 def load_household(path: str | Path) -> Household:
-    """Read and validate a household JSON file."""
-    p = Path(path)
+    """Read (bounded: engine.reading's limits) and validate a household JSON file."""
     try:
-        text = p.read_text()
-    except OSError as err:
-        raise HouseholdError([f"{p}: cannot read the file ({err.strerror}); check the path"]) from None
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as err:
-        raise HouseholdError([f"{p}: not valid JSON at line {err.lineno} column {err.colno}: {err.msg}"]) from None
+        data = read_user_json(path, what="household file")
+    except UnreadableFile as err:
+        raise UnreadableHousehold(str(err)) from None
     return parse_household(data)
 
 

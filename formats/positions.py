@@ -18,6 +18,8 @@ the import there.
 from __future__ import annotations
 
 import csv
+import difflib
+import io
 import json
 import math
 import re
@@ -26,6 +28,7 @@ from pathlib import Path
 from typing import get_args
 
 from engine.household import AccountKind, Household, HouseholdError, parse_household
+from engine.reading import UnreadableFile, loads_user_json, read_user_text
 
 REQUIRED_COLUMNS = ("account", "kind", "ticker", "shares", "cost_basis", "acquired")
 ACCOUNT_KINDS: tuple[str, ...] = get_args(AccountKind)
@@ -97,20 +100,14 @@ def _normal_column(name: str) -> str:
     return re.sub(r"[\s\-]+", "_", name.strip().lower())
 
 
-def _read_targets(path: Path, problems: _Problems) -> dict | None:
-    """The targets file's household fields, or None when there is nothing usable in it."""
+def _read_targets(path: Path, problems: _Problems, extra_keys: tuple[str, ...] = ()) -> dict | None:
+    """The targets file's household fields (and any `extra_keys` the caller reads), or None
+    when there is nothing usable in it."""
     try:
-        text = path.read_text(encoding="utf-8-sig")
-    except OSError as err:
-        problems.in_targets(None, f"cannot read the file ({err.strerror}); check the path")
-        return None
-    except UnicodeDecodeError:
-        problems.in_targets(None, "not UTF-8 text; save it as UTF-8 JSON")
-        return None
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as err:
-        problems.in_targets(None, f"not valid JSON at line {err.lineno} column {err.colno}: {err.msg}")
+        # Bounded like every user file (engine.reading); messages name the file themselves.
+        data = loads_user_json(read_user_text(path, what="targets file"), str(path), "targets file")
+    except UnreadableFile as err:
+        problems.items.append(str(err).replace(f"{path}:", f"{problems.targets}:", 1))
         return None
     if not isinstance(data, dict):
         problems.in_targets(None, "must be a JSON object with name, as_of, tax, targets and securities")
@@ -118,9 +115,11 @@ def _read_targets(path: Path, problems: _Problems) -> dict | None:
     for key in data:
         if key == "accounts":
             problems.in_targets(None, "'accounts' come from the positions file; put each account's cash under 'cash' instead")
-        elif key not in TARGETS_KEYS:
-            problems.in_targets(None, f"unknown key {key!r}; the keys are {', '.join(TARGETS_KEYS)}")
-    fields = {k: v for k, v in data.items() if k in TARGETS_KEYS}
+        elif key not in TARGETS_KEYS + extra_keys:
+            close = difflib.get_close_matches(str(key), TARGETS_KEYS + extra_keys, n=1, cutoff=0.6)
+            hint = f"did you mean `{close[0]}`?" if close else f"the keys are {', '.join(TARGETS_KEYS + extra_keys)}"
+            problems.in_targets(None, f"unknown key {str(key)[:60]!r}; {hint}")
+    fields = {k: v for k, v in data.items() if k in TARGETS_KEYS + extra_keys}
     if not isinstance(fields.get("cash", {}), dict):
         problems.in_targets("cash", 'must map account id to dollars, e.g. {"joint-taxable": 1500}')
         fields.pop("cash")
@@ -135,13 +134,9 @@ def _read_positions(path: Path, problems: _Problems) -> list[tuple[int, dict[str
     """Data rows as (1-based data row number, column -> stripped cell), blank rows skipped;
     None when the file has no usable header or no rows."""
     try:
-        with path.open(newline="", encoding="utf-8-sig") as f:
-            records = list(csv.reader(f))
-    except OSError as err:
-        problems.in_positions(f"cannot read the file ({err.strerror}); check the path")
-        return None
-    except UnicodeDecodeError:
-        problems.in_positions("not UTF-8 text; export it as CSV UTF-8")
+        records = list(csv.reader(io.StringIO(read_user_text(path, what="positions file"), newline="")))
+    except UnreadableFile as err:
+        problems.items.append(str(err).replace(f"{path}:", f"{problems.positions}:", 1))
         return None
     except csv.Error as err:
         problems.in_positions(f"not a readable CSV file ({err}); export it again as CSV")

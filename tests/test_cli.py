@@ -110,3 +110,29 @@ def test_schema_is_the_household_json_schema():
     assert p.returncode == 0
     schema = json.loads(p.stdout)
     assert "accounts" in schema["properties"] and "targets" in schema["required"]
+
+
+def test_typo_field_and_formula_id_are_bad_input_with_the_fix(tmp_path):
+    h = json.loads(RIVERA.read_text())
+    h["accounts"][1]["birthyear"] = 1968
+    h["accounts"][0]["id"] = '=HYPERLINK("http://evil.example")'
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps(h))
+    p = run("rebalance", str(bad))
+    assert p.returncode == 2 and "Traceback" not in p.stderr
+    assert "accounts[1].birthyear: unknown field 'birthyear'; did you mean `birth_year`?" in p.stderr
+    assert "accounts[0].id:" in p.stderr and "formula" in p.stderr
+
+
+def test_unpriced_ticker_in_a_firm_wide_substitutes_list_is_a_warning_not_an_error(tmp_path):
+    h = json.loads(RIVERA.read_text())
+    h["substitutes"] = h.get("substitutes", []) + [["BND", "AGG", "SCHZ"], ["FXNAX", "SCHZ"]]
+    f = tmp_path / "firm.json"
+    f.write_text(json.dumps(h))
+    p = run("locate", str(f), "--json")
+    assert p.returncode == 0, p.stderr
+    warnings = [line for line in p.stderr.splitlines() if line.startswith("householder: warning:")]
+    assert len(warnings) == 2
+    assert "'SCHZ'" in warnings[0] and "not in securities" in warnings[0]
+    assert "'FXNAX', 'SCHZ'" in warnings[1] and "dropped" in warnings[1]
+    json.loads(p.stdout)  # the plan is still printed, as JSON on stdout

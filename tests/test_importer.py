@@ -215,13 +215,14 @@ def test_not_utf8_and_missing_file(tmp_path):
         (lambda t: t.update(cash={"savings": 10.0}), ["targets.json cash", "'savings'", "brokerage"]),
         (lambda t: t.update(cash={"brokerage": -10.0}), ["targets.json cash.brokerage", "greater than or equal to 0"]),
         (lambda t: t.update(targets={"us_stocks": 0.5, "bonds": 0.4}), ["targets.json targets", "sum to 0.9"]),
-        (lambda t: t.update(bogus=1), ["targets.json", "unknown key 'bogus'"]),
+        (lambda t: t.update(bogus=1), ["targets.json", "unknown key 'bogus'", "the keys are"]),
+        (lambda t: t.update(substitute=[]), ["targets.json", "unknown key 'substitute'", "did you mean `substitutes`?"]),
         (lambda t: t.update(accounts=[]), ["targets.json", "positions file"]),
         (lambda t: t.pop("as_of"), ["targets.json as_of"]),
         (lambda t: t.update(restrictions=[{"account": "joint", "rule": "hold"}]), ["targets.json restrictions[0].account", "no account 'joint'"]),
         (lambda t: t.update(securities={"VTI": 1}), ["targets.json securities", "list"]),
     ],
-    ids=["cash unknown account", "negative cash", "targets sum", "unknown key", "accounts key", "no as_of", "restriction account", "securities not a list"],
+    ids=["cash unknown account", "negative cash", "targets sum", "unknown key", "typo key", "accounts key", "no as_of", "restriction account", "securities not a list"],
 )
 def test_bad_targets_file(tmp_path, change, parts):
     targets = json.loads(json.dumps(TARGETS))

@@ -11,13 +11,12 @@ from engine.compare import Comparison, compare, summarize, with_no_sell
 
 from .book import HouseholdBook
 
-Audience = Literal["advisor", "client", "support"]
+Audience = Literal["advisor", "client", "support"]  # who an answer is written for: a rendering choice, not a tool argument
 
 
 class _Args(BaseModel):
     model_config = ConfigDict(extra="forbid")
     household: Optional[str] = Field(None, description="household name among the loaded ones; may be left out when only one is loaded")
-    audience: Audience = Field("advisor", description="who the explanation is for")
 
 
 class _PlanArgs(_Args):
@@ -99,6 +98,9 @@ def call_tool(book: HouseholdBook, tool: str, arguments: dict, solver: str = "au
     """Validate and run one tool call. Bad arguments come back as an error naming what is valid."""
     if tool not in ARGS:
         return ToolOutcome(tool=tool, arguments=arguments, error=f"unknown tool {tool!r}; tools are: {', '.join(ARGS)}")
+    # Who the answer is for changes how it is written, never the plan: an older caller's
+    # "audience" is set aside here rather than rejected.
+    arguments = {k: v for k, v in arguments.items() if k != "audience"}
     try:
         args = ARGS[tool].model_validate(arguments)
     except ValidationError as err:
@@ -138,8 +140,8 @@ def call_tool(book: HouseholdBook, tool: str, arguments: dict, solver: str = "au
 
 def _compare(book: HouseholdBook, args: CompareArgs, household: str, solver: str) -> ToolOutcome:
     """Both plans come from the engine, and so does their difference."""
-    runs = [call_tool(book, args.tool, {**side, "household": household, "audience": args.audience}, solver) for side in (args.before, args.after)]
-    clean = {"household": household, "audience": args.audience, "tool": args.tool, "before": runs[0].arguments, "after": runs[1].arguments}
+    runs = [call_tool(book, args.tool, {**side, "household": household}, solver) for side in (args.before, args.after)]
+    clean = {"household": household, "tool": args.tool, "before": runs[0].arguments, "after": runs[1].arguments}
     failed = next((r.error for r in runs if r.error), None)
     if failed:
         return ToolOutcome(tool="compare", arguments=clean, error=failed)
