@@ -12,6 +12,14 @@ Environment:
                           each sees only the households assigned to them. Needs CHAINLIT_AUTH_SECRET.
   OPENAI_API_KEY          offers the language-model assistant in the chat settings (the offline
                           parser stays the default)
+  HOUSEHOLDER_DATABASE_URL conversations, uploads, results, audit: sqlite+aiosqlite:///FILE (default
+                          APP_ROOT/householder.db) or postgresql+asyncpg://USER:PASS@HOST/DB
+  HOUSEHOLDER_ORIGINS     origins allowed to open the socket and call the API, comma-separated
+                          (default: this server's own address, http://HOST:PORT)
+  HOUSEHOLDER_SOLVE_WORKERS solver processes (default: one per core)
+
+Solves run in worker processes (assistant.workers), never on the event loop; ordinary replies
+(questions back, refusals, audience switches) are answered on the spot while solves run.
 
 Chainlit executes this file outside its package (no `from __future__ import annotations`, whose
 string annotations dataclasses and pydantic would resolve through a module Chainlit has not
@@ -19,6 +27,7 @@ registered yet), so imports are absolute.
 """
 
 import asyncio
+import copy
 import hashlib
 import hmac
 import json
@@ -30,6 +39,7 @@ import shutil
 import tempfile
 import threading
 import time
+from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -40,13 +50,16 @@ from chainlit.input_widget import Select
 from plotly.subplots import make_subplots
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from engine import Household, HouseholdError, Result, load_household
-from formats import import_positions
-from formats import orders_csv
-from tools import HouseholdBook
-
+from assistant import workers
 from assistant.answer import Answer, Assistant, model_from_environment
 from assistant.explain import explain, money
+from assistant.guard import Backoff
+from assistant.parser import ParserPicker, Reply, parse
+from assistant.store import Store, digest
+from assistant.workers import SolvePool
+from engine import Household, HouseholdError, Result, load_household, parse_household
+from formats import import_positions, orders_csv
+from tools import HouseholdBook, ToolOutcome
 
 log = logging.getLogger("householder.app")
 
@@ -60,9 +73,14 @@ TRADES_HEADER = "| account | action | ticker | shares | amount | lot | gain | te
 TRADES_SHOWN = 60
 PBKDF2_ITERATIONS = 200_000
 
-# Pyomo's solver plumbing (temporary files, plugin registry) is process-global, so sessions
-# take turns at the solver rather than solving in parallel threads.
-_SOLVER = threading.Lock()
+# A session keeps at most this many uploaded households (the oldest goes first) and only its
+# last plan: what one chat may hold in the server's memory is bounded.
+MAX_UPLOADS = 5
+
+# Solves go to worker processes; the language-model path (network-bound, and its tool calls solve
+# in-process) runs in a thread, one at a time, since Pyomo's solver plumbing is process-global.
+POOL = SolvePool()
+_MODEL_SOLVER = threading.Lock()
 
 config.ui.name = "Householder"
 config.ui.description = "Household-level, tax-aware rebalancing across accounts"
@@ -98,6 +116,125 @@ def _load_library() -> dict[str, Shelf]:
 
 
 LIBRARY = _load_library()
+
+
+# ---- the server: its folder, its database, who may talk to it -----------------------------
+
+# Chainlit keeps uploads in APP_ROOT/.files and deletes that folder on shutdown: `householder serve`
+# gives every server its own APP_ROOT (CHAINLIT_APP_ROOT), so stopping one cannot touch another's files.
+from chainlit.config import APP_ROOT
+
+DATABASE_URL = os.environ.get("HOUSEHOLDER_DATABASE_URL") or f"sqlite+aiosqlite:///{Path(APP_ROOT) / 'householder.db'}"
+
+
+def _create_schema(url: str) -> None:
+    """Create the tables before the first request, on a loop of its own (the server's is not running yet)."""
+    async def go():
+        store = Store(url)
+        await store.create_schema()
+        await store.close()
+
+    failures: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            asyncio.run(go())
+        except BaseException as err:  # noqa: BLE001 — re-raised below, in the importing thread
+            failures.append(err)
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join()
+    if failures:
+        raise failures[0]
+
+
+_create_schema(DATABASE_URL)
+STORE = Store(DATABASE_URL)
+REVOKED: set[str] = set()  # digests of logged-out tokens; loaded from the database at startup
+
+
+@cl.data_layer
+def _data_layer():
+    from chainlit.data.sql_alchemy import SQLAlchemyDataLayer
+
+    return SQLAlchemyDataLayer(conninfo=DATABASE_URL)
+
+
+def allowed_origins() -> list[str]:
+    """HOUSEHOLDER_ORIGINS, else this server's own address (by IP and, on loopback, by name)."""
+    listed = [o.strip().rstrip("/") for o in os.environ.get("HOUSEHOLDER_ORIGINS", "").split(",") if o.strip()]
+    if listed:
+        return listed
+    host, port = config.run.host or "127.0.0.1", config.run.port or 8000
+    hosts = {host} | ({"127.0.0.1", "localhost"} if host in ("127.0.0.1", "localhost", "::1") else set())
+    return sorted(f"http://{h}:{port}" for h in hosts)
+
+
+def _guard_server() -> None:
+    """Origins, revoked tokens, the client address for login back-off, and the download route."""
+    from chainlit.auth.cookie import get_token_from_cookies
+    from chainlit.server import app, sio
+    from fastapi import HTTPException, Request
+    from fastapi.responses import Response
+    from starlette.requests import HTTPConnection
+
+    origins = allowed_origins()
+    # socket.io refuses a connection whose Origin is not listed (engine.io checks it on every request);
+    # the HTTP API's CORS middleware reads the same list, by reference, when the server starts.
+    sio.eio.cors_allowed_origins = origins
+    config.project.allow_origins[:] = origins
+
+    class Guard:
+        def __init__(self, inner):
+            self.inner = inner
+
+        async def __call__(self, scope, receive, send):
+            if scope["type"] in ("http", "websocket"):
+                conn = HTTPConnection(scope)
+                CLIENT_ADDRESS.set(scope.get("client", ("unknown", 0))[0])
+                token = get_token_from_cookies(dict(conn.cookies)) or conn.headers.get("authorization", "").removeprefix("Bearer ").strip()
+                if token and digest(token) in REVOKED and scope["path"] != "/logout":
+                    if scope["type"] == "websocket":
+                        await send({"type": "websocket.close", "code": 4401})
+                        return
+                    await Response("This login has ended (logged out); sign in again.", status_code=401)(scope, receive, send)
+                    return
+            await self.inner(scope, receive, send)
+
+    app.add_middleware(Guard)
+
+    async def download(token: str, request: Request):
+        row = await STORE.get_download(token) if re.fullmatch(r"[A-Za-z0-9_-]{20,100}", token) else None
+        if row is None:
+            raise HTTPException(status_code=404, detail="No such file (links are for the chat that offered them)")
+        if ADVISORS is not None:
+            from chainlit.auth import authenticate_user
+            from chainlit.auth.cookie import get_token_from_cookies as cookie_token
+
+            login_token = cookie_token(dict(request.cookies))
+            try:
+                user = await authenticate_user(login_token) if login_token else None
+            except HTTPException:
+                user = None
+            if user is None or user.identifier != row["user_id"]:
+                raise HTTPException(status_code=401, detail="Sign in as the advisor this file was offered to")
+        facts = json.loads(row["audit"])
+        await STORE.audit("downloaded", user_id=row["user_id"], thread_id=row["thread_id"], detail=row["name"], **facts)
+        return Response(row["content"], media_type=row["mime"],
+                        headers={"Content-Disposition": f'attachment; filename="{row["name"]}"', "Cache-Control": "no-store"})
+
+    # Chainlit's catch-all route (the web app) is already registered: this one must come first.
+    app.add_api_route("/householder/download/{token}", download, methods=["GET"])
+    app.router.routes.insert(0, app.router.routes.pop())
+
+
+_guard_server()
+
+
+@cl.on_app_startup
+async def _startup() -> None:
+    REVOKED.update(await STORE.revoked())
 
 
 def hash_password(password: str, salt: str | None = None, iterations: int = PBKDF2_ITERATIONS) -> str:
@@ -148,6 +285,11 @@ def load_advisors(path: str | Path, library: dict[str, Shelf]) -> dict[str, Advi
 
 
 ADVISORS: dict[str, AdvisorEntry] | None = None
+LOGINS = Backoff()
+# The client address of the request being served, set by the guard middleware below for the
+# login callback (Chainlit hands the callback only the name and the password).
+CLIENT_ADDRESS: ContextVar[str] = ContextVar("client_address", default="unknown")
+
 if os.environ.get("HOUSEHOLDER_USERS"):
     ADVISORS = load_advisors(os.environ["HOUSEHOLDER_USERS"], LIBRARY)
 
@@ -156,12 +298,40 @@ if os.environ.get("HOUSEHOLDER_USERS"):
 
     @cl.password_auth_callback
     async def login(username: str, password: str) -> cl.User | None:
+        keys = (f"user:{username[:200]}", f"address:{CLIENT_ADDRESS.get()}")
+        wait = LOGINS.locked_for(*keys)
+        if wait > 0:
+            # Refused unchecked while the name or the address is backing off: no PBKDF2 work either.
+            log.warning("login for %r from %s refused for %.0f s more (too many failures)", username[:200], CLIENT_ADDRESS.get(), wait)
+            return None
         entry = ADVISORS.get(username)
         # PBKDF2 takes a tenth of a second of CPU: off the event loop, which serves every session.
         matches = await asyncio.to_thread(password_matches, password, entry.password if entry else _NOBODY)
         if matches and entry is not None:
+            LOGINS.succeeded(*keys)
             return cl.User(identifier=username, metadata={"role": "advisor", "provider": "credentials"})
+        LOGINS.failed(*keys)
         return None
+
+    @cl.on_logout
+    async def logout(request, response) -> dict:
+        from chainlit.auth.cookie import get_token_from_cookies
+
+        token = get_token_from_cookies(dict(request.cookies)) or request.headers.get("authorization", "").removeprefix("Bearer ").strip()
+        if token:
+            await STORE.revoke(token, _token_expiry(token))
+            REVOKED.add(digest(token))
+        return {"success": True}
+
+
+def _token_expiry(token: str) -> float:
+    """When a login token would have expired anyway (its `exp`), so the revocation list can forget it."""
+    import jwt
+
+    try:
+        return float(jwt.decode(token, options={"verify_signature": False}).get("exp", 0)) or time.time() + 30 * 86400
+    except jwt.PyJWTError:
+        return time.time() + 30 * 86400
 
 
 def _visible_households() -> list[str]:
@@ -276,49 +446,71 @@ def _targets(book: HouseholdBook, r: Result) -> dict[str, float]:
     return dict(h.targets) if h else dict(r.extra.get("targets", {}))
 
 
-def _elements(book: HouseholdBook, answer: Answer) -> list:
+def _facts(book: HouseholdBook, answer: Answer) -> dict:
+    """What the audit records about a plan: the household and result by digest, the call, the status."""
+    r = answer.result
+    h, _ = book.find(r.household)
+    return {"household": r.household, "household_digest": digest(h.model_dump_json()) if h else None, "tool": answer.tool,
+            "arguments": answer.arguments, "result_digest": digest(r.model_dump_json()), "solver_status": r.status}
+
+
+async def _download(name: str, content: str, mime: str, facts: dict) -> cl.File:
+    """A file offered in the chat, by a link that carries a random token of its own (never the
+    session id), kept in the database so the link outlives a restart; each fetch is audited."""
+    token = secrets.token_urlsafe(24)
+    user = cl.user_session.get("user")
+    await STORE.put_download(token, thread_id=_thread_id(), user_id=user.identifier if user else None, name=name, mime=mime,
+                             content=content, audit=facts)
+    return cl.File(name=name, url=f"/householder/download/{token}", mime=mime, display="inline")
+
+
+async def _elements(book: HouseholdBook, answer: Answer) -> list:
     """Charts and downloads for one answer."""
     r = answer.result
+    facts = _facts(book, answer)
     out: list = []
     for name, fig in (("allocation", allocation_chart(r, _targets(book, r))), ("location", location_chart(r))):
         if fig is not None:
             out.append(cl.Plotly(name=f"{name} chart", figure=fig, display="inline", size="large"))
     if r.trades:
-        out.append(cl.File(name=f"orders-{_slug(r.household)}-{r.tool}.csv", content=orders_csv(r).encode(), mime="text/csv", display="inline"))
-    out.append(cl.File(name=f"result-{_slug(r.household)}-{r.tool}.json", content=json.dumps(r.model_dump(mode="json"), indent=2).encode(),
-                       mime="application/json", display="inline"))
+        out.append(await _download(f"orders-{_slug(r.household)}-{r.tool}.csv", orders_csv(r), "text/csv", facts))
+    out.append(await _download(f"result-{_slug(r.household)}-{r.tool}.json", json.dumps(r.model_dump(mode="json"), indent=2),
+                               "application/json", facts))
     return out
 
 
 async def send_answer(answer: Answer) -> None:
     """The explanation, the trades, the savings, charts and downloads of one answer."""
-    book: HouseholdBook = cl.user_session.get("book")
+    book = (await _session_assistant()).book
     r = answer.result
     if r is None:
         await cl.Message(content=answer.explanation).send()
         return
+    facts = _facts(book, answer)
+    user = cl.user_session.get("user")
+    await STORE.audit("shown", user_id=user.identifier if user else None, thread_id=_thread_id(), **facts)
     audience = answer.audience
     headline = savings_headline(r)
     has_table = TRADES_HEADER in answer.explanation
     if audience == "client":
         # The letter goes out as written; the figures the advisor checks it against come after it.
-        letter = cl.File(name=f"letter-{_slug(r.household)}.md", content=answer.explanation.encode(), mime="text/markdown", display="inline")
+        letter = await _download(f"letter-{_slug(r.household)}.md", answer.explanation, "text/markdown", facts)
         await cl.Message(content=answer.explanation, elements=[letter]).send()
         notes = ["**For the advisor — not part of the letter**", status_line(r), headline, trades_table(r)]
-        await cl.Message(content="\n\n".join(n for n in notes if n), elements=_elements(book, answer)).send()
+        await cl.Message(content="\n\n".join(n for n in notes if n), elements=await _elements(book, answer)).send()
         return
     parts = [headline] if headline else []
     parts.append(clip_trades(answer.explanation))
     if not has_table and r.trades:
         parts.append(trades_table(r))
-    await cl.Message(content="\n\n".join(parts), elements=_elements(book, answer)).send()
+    await cl.Message(content="\n\n".join(parts), elements=await _elements(book, answer)).send()
 
 
 # ---- settings ----------------------------------------------------------------------------
 
 async def send_settings() -> None:
-    book: HouseholdBook = cl.user_session.get("book")
-    assistant: Assistant = cl.user_session.get("assistant")
+    assistant = await _session_assistant()
+    book = assistant.book
     names = book.names
     widgets = [
         Select(id="household", label="Household", items={n: n for n in names} or {"(none: upload one)": ""},
@@ -336,21 +528,126 @@ async def starters(user: cl.User | None = None, language: str | None = None) -> 
     return [cl.Starter(label=s, message=s) for s in STARTERS]
 
 
-@cl.on_chat_start
-async def start() -> None:
+def _thread_id() -> str | None:
+    return cl.context.session.thread_id if cl.context.session else None
+
+
+def _fresh_book() -> HouseholdBook:
     book = HouseholdBook()
     for name in _visible_households():
         book.add(LIBRARY[name].household, LIBRARY[name].stem)
-    cl.user_session.set("book", book)
+    return book
+
+
+def session_state(assistant: Assistant, uploads: list[dict]) -> dict:
+    """What survives a restart: the uploads, the selected household and reader, the last plan."""
+    last = assistant.context.last
+    return {
+        "uploads": uploads[-MAX_UPLOADS:],
+        "household": assistant.context.household,
+        "audience": assistant.context.audience,
+        "last_call": {"tool": last.tool, "arguments": last.arguments} if last else None,
+        "last_outcome": assistant.last_outcome.model_dump(mode="json") if assistant.last_outcome else None,
+    }
+
+
+def restore_assistant(state: dict | None) -> tuple[Assistant, list[dict]]:
+    """The session's Assistant from a saved state (None: a fresh one), with its uploads."""
+    from assistant.parser import Call
+
+    book = _fresh_book()
+    uploads = list((state or {}).get("uploads") or [])[-MAX_UPLOADS:]
+    for u in uploads:
+        try:
+            book.add(parse_household(u["household"]), u.get("stem"))
+        except (HouseholdError, KeyError, TypeError):
+            log.warning("a saved upload no longer validates; left out")
+    household = (state or {}).get("household")
+    if household not in book.households:
+        household = book.names[0] if book.names else None
+    assistant = Assistant(book, household=household, audience=(state or {}).get("audience") or "advisor")
+    if state and state.get("last_call") and state.get("last_outcome") and household == state.get("household"):
+        assistant.context.last = Call(state["last_call"]["tool"], state["last_call"]["arguments"])
+        assistant.last_outcome = ToolOutcome.model_validate(state["last_outcome"])
+    return assistant, uploads
+
+
+async def _save() -> None:
+    thread = _thread_id()
+    assistant: Assistant | None = cl.user_session.get("assistant")
+    if thread and assistant is not None:
+        user = cl.user_session.get("user")
+        await STORE.save_state(thread, user.identifier if user else None, session_state(assistant, cl.user_session.get("uploads") or []))
+
+
+async def _session_assistant() -> Assistant:
+    """This session's Assistant; after its state was evicted (the socket closed and came back),
+    rebuilt from the database."""
+    assistant = cl.user_session.get("assistant")
+    if assistant is None:
+        state, _ = await STORE.load_state(_thread_id()) if _thread_id() else (None, None)
+        assistant, uploads = restore_assistant(state)
+        cl.user_session.set("assistant", assistant)
+        cl.user_session.set("book", assistant.book)
+        cl.user_session.set("uploads", uploads)
+        cl.user_session.set("model", model_from_environment())
+    return assistant
+
+
+@cl.on_chat_start
+async def start() -> None:
+    assistant, _ = restore_assistant(None)
+    cl.user_session.set("book", assistant.book)
     cl.user_session.set("model", model_from_environment())
-    cl.user_session.set("assistant", Assistant(book, household=book.names[0] if book.names else None, audience="advisor"))
+    cl.user_session.set("assistant", assistant)
+    cl.user_session.set("uploads", [])
     cl.user_session.set("talking", False)
     await send_settings()
 
 
+@cl.on_chat_resume
+async def resume(thread: dict) -> None:
+    """A conversation reopened (after a restart too): its households, reader and last plan come back."""
+    state, pending = await STORE.load_state(thread["id"])
+    assistant, uploads = restore_assistant(state)
+    cl.user_session.set("book", assistant.book)
+    cl.user_session.set("model", model_from_environment())
+    cl.user_session.set("assistant", assistant)
+    cl.user_session.set("uploads", uploads)
+    cl.user_session.set("talking", True)
+    await send_settings()
+    if pending:
+        user = cl.user_session.get("user")
+        await STORE.set_pending(thread["id"], user.identifier if user else None, None)
+        # Chainlit sends the thread's history to the browser after this hook returns, replacing what
+        # is on screen; the notice goes out just after it.
+        asyncio.create_task(_tell_lost(pending))
+
+
+async def _tell_lost(question: str) -> None:
+    await asyncio.sleep(0.5)
+    await cl.Message(content=f"**The answer to “{question[:200]}” was lost**: the server stopped while it was being worked out. "
+                             "Nothing was changed; please ask again.").send()
+
+
+@cl.on_chat_end
+async def end() -> None:
+    """The socket closed: the heavy state goes now (it is in the database), not an hour later."""
+    for key in ("assistant", "book", "uploads", "model"):
+        cl.user_session.set(key, None)
+
+
+@cl.on_stop
+async def stopped() -> None:
+    """Stop pressed: the solve is cancelled (its worker killed); nothing is in flight any more."""
+    if _thread_id():
+        user = cl.user_session.get("user")
+        await STORE.set_pending(_thread_id(), user.identifier if user else None, None)
+
+
 @cl.on_settings_update
 async def settings_changed(settings: dict) -> None:
-    assistant: Assistant = cl.user_session.get("assistant")
+    assistant = await _session_assistant()
     before = cl.user_session.get("settings") or {}
     cl.user_session.set("settings", settings)
     if settings.get("assistant") != before.get("assistant"):
@@ -366,12 +663,13 @@ async def settings_changed(settings: dict) -> None:
     if audience and audience != assistant.context.audience:
         assistant.context.audience = audience
         await _rewrite_last(audience)
+    await _save()
 
 
 async def _rewrite_last(audience: str) -> None:
     """The last plan, explained again for the new audience (no new solve)."""
-    assistant: Assistant = cl.user_session.get("assistant")
-    book: HouseholdBook = cl.user_session.get("book")
+    assistant = await _session_assistant()
+    book = assistant.book
     outcome = assistant.last_outcome
     if outcome is None or outcome.result is None:
         return
@@ -414,19 +712,26 @@ async def take_upload(elements: list) -> bool:
     """Load uploaded files as a household of this session; False (and the reason shown) if invalid."""
     files = [(e.name, e.path) for e in elements if getattr(e, "path", None)]
     try:
-        h = household_from_uploads(files)
+        h = await asyncio.to_thread(household_from_uploads, files)  # parsing 50k lots is CPU work: not on the loop
     except HouseholdError as err:
         problems = "\n".join(f"- {p}" for p in err.problems)
         await cl.Message(content=f"**That file is not a valid household; nothing was changed.**\n\n{problems}").send()
         return False
-    book: HouseholdBook = cl.user_session.get("book")
-    assistant: Assistant = cl.user_session.get("assistant")
+    assistant = await _session_assistant()
+    book = assistant.book
     replaced = h.name in book.households
     book.add(h, Path(files[0][0]).stem)
+    uploads = [u for u in (cl.user_session.get("uploads") or []) if u["household"].get("name") != h.name]
+    uploads.append({"stem": Path(files[0][0]).stem, "household": h.model_dump(mode="json")})
+    for old in uploads[:-MAX_UPLOADS]:  # the oldest uploads leave this chat (a library household stays)
+        if old["household"].get("name") not in LIBRARY:
+            book.households.pop(old["household"].get("name"), None)
+    cl.user_session.set("uploads", uploads[-MAX_UPLOADS:])
     assistant.context.household = h.name
     assistant.context.last = None
     assistant.last_outcome = None
     await send_settings()
+    await _save()
     lots = sum(len(a.holdings) for a in h.accounts)
     await cl.Message(content=f"Loaded **{h.name}** (as of {h.as_of}): {len(h.accounts)} accounts, {lots} lots"
                              + (" — it replaces the household of that name in this chat" if replaced else "")
@@ -436,16 +741,43 @@ async def take_upload(elements: list) -> bool:
 
 # ---- questions ---------------------------------------------------------------------------
 
-def _ask(assistant: Assistant, question: str, audience: str) -> Answer:
-    with _SOLVER:
+def _ask_with_model(assistant: Assistant, question: str, audience: str) -> Answer:
+    with _MODEL_SOLVER:
         return assistant.ask(question, audience=audience)
+
+
+async def answer_question(assistant: Assistant, question: str, audience: str, on_wait) -> tuple[Answer, Assistant]:
+    """(answer, the assistant to keep). A reply that needs no solve comes at once; a solve waits
+    its turn for a worker process and runs there, on a copy of the session's assistant."""
+    if assistant.model is not None:
+        return await asyncio.to_thread(_ask_with_model, assistant, question, audience), assistant
+    probe = copy.copy(assistant.context)
+    probe.audience = audience or probe.audience
+    parsed = await asyncio.to_thread(parse, question, assistant.book, probe)
+    if isinstance(parsed, Reply):
+        return Answer(None, {}, None, parsed.text, kind=parsed.kind, audience=probe.audience), assistant
+    # The worker gets only the households the call and the last plan need (pickling every loaded
+    # household, an XL one among them, for each small solve would cost seconds of the server's CPU).
+    needed = {parsed.arguments.get("household"), assistant.context.household}
+    job = copy.copy(assistant)
+    job.context = probe
+    job.book = HouseholdBook()
+    for name in needed:
+        if name in assistant.book.households:
+            job.book.add(assistant.book.households[name])
+    job.picker, job._ran = ParserPicker(job.book), {}
+    answer, done = await POOL.run(cl.context.session.id, workers.run_call, job, parsed, on_wait=on_wait)
+    done.book, done.picker = assistant.book, assistant.picker
+    return answer, done
 
 
 async def _tick(step: cl.Step, started: float) -> None:
     """Keep the step's output saying how long the solve has run."""
+    session = cl.context.session.id
     while True:
         await asyncio.sleep(1.0)
-        step.output = f"Solving… {time.perf_counter() - started:.0f} s"
+        place, waited = POOL.position(session), time.perf_counter() - started
+        step.output = f"Waiting for a solver: number {place} in the queue ({waited:.0f} s)" if place else f"Solving… {waited:.0f} s"
         await step.update()
 
 
@@ -458,14 +790,28 @@ async def on_message(message: cl.Message) -> None:
     question = message.content.strip()
     if not question:
         return
-    assistant: Assistant = cl.user_session.get("assistant")
+    assistant = await _session_assistant()
     audience = (cl.user_session.get("settings") or {}).get("audience") or assistant.context.audience
     started = time.perf_counter()
+    user = cl.user_session.get("user")
+    if _thread_id():
+        await STORE.set_pending(_thread_id(), user.identifier if user else None, question)
     async with cl.Step(name="the engine", type="tool", default_open=True) as step:
         step.input = question
         ticker = asyncio.create_task(_tick(step, started))
+
+        async def on_wait(place: int) -> None:
+            step.output = f"Waiting for a solver: number {place} in the queue"
+            await step.update()
+
         try:
-            answer = await cl.make_async(_ask)(assistant, question, audience)
+            answer, assistant = await answer_question(assistant, question, audience, on_wait)
+            cl.user_session.set("assistant", assistant)
+            cl.user_session.set("book", assistant.book)
+        except asyncio.CancelledError:
+            # Stop (on_stop clears the question in flight) or shutdown (it stays, to be reported on resume).
+            ticker.cancel()
+            raise
         except Exception as err:  # the chat must outlive a failed solve
             log.exception("question failed: %s", question)
             failure = f"{type(err).__name__}: {err}"
@@ -478,6 +824,7 @@ async def on_message(message: cl.Message) -> None:
             step.input = json.dumps(answer.arguments or {"question": question}, indent=2)
             elapsed = f"answered in {time.perf_counter() - started:.2f} s"
             step.output = f"{status_line(answer.result)} · {elapsed}" if answer.result else elapsed
+    await _save()
     if answer is None:
         await cl.Message(content=f"**The solve failed** ({failure}). Nothing was changed; ask again or rephrase.").send()
         return

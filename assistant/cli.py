@@ -232,12 +232,54 @@ def cmd_serve(args: argparse.Namespace) -> int:
         env["HOUSEHOLDER_USERS"] = str(Path(args.users).resolve())
     if env.get("HOUSEHOLDER_USERS") and not env.get("CHAINLIT_AUTH_SECRET"):
         raise InputError("login needs CHAINLIT_AUTH_SECRET set to a long random string (any long random string)")
-    # chainlit.md (the welcome page) is read from the working directory.
+    # Each server gets its own Chainlit app root (its .chainlit/, and the .files/ Chainlit deletes on
+    # shutdown), one per address: two servers never share it. The database is shared and kept.
+    state = Path(env.get("HOUSEHOLDER_STATE_DIR") or Path.cwd() / ".householder").resolve()
+    if not env.get("CHAINLIT_APP_ROOT"):  # a given app root keeps its database in it (the app's default)
+        env.setdefault("HOUSEHOLDER_DATABASE_URL", f"sqlite+aiosqlite:///{state / 'householder.db'}")
+    app_root = Path(env.get("CHAINLIT_APP_ROOT") or state / f"server-{args.host}-{args.port}")
+    app_root.mkdir(parents=True, exist_ok=True)
+    if not (app_root / "chainlit.md").exists():
+        (app_root / "chainlit.md").write_text((root / "chainlit.md").read_text())  # the welcome page
+    env["CHAINLIT_APP_ROOT"] = str(app_root)
     os.chdir(root)
     command = [sys.executable, "-m", "chainlit", "run", str(root / "assistant" / "app.py"), "--headless", "--host", args.host, "--port", str(args.port)]
     print(f"Householder chat on http://{args.host}:{args.port}", flush=True)
     os.execvpe(command[0], command, env)
     return EXIT_OK  # not reached: exec replaces this process
+
+
+def cmd_audit(args: argparse.Namespace) -> int:
+    """The audit trail of the chat app: every plan shown or downloaded, oldest first."""
+    import asyncio
+    import os
+    from datetime import datetime
+
+    from assistant.store import Store
+
+    if args.since:
+        try:
+            datetime.fromisoformat(args.since)
+        except ValueError:
+            raise InputError(f"--since: {args.since!r} is not an ISO date or time; write it like 2026-12-01 or 2026-12-01T09:30") from None
+    url = args.database or os.environ.get("HOUSEHOLDER_DATABASE_URL") or f"sqlite+aiosqlite:///{(Path.cwd() / '.householder' / 'householder.db').resolve()}"
+    if url.startswith("sqlite") and not Path(url.split(":///", 1)[-1]).is_file():
+        raise InputError(f"no audit database at {url.split(':///', 1)[-1]} (set --database or HOUSEHOLDER_DATABASE_URL)")
+
+    async def rows():
+        store = Store(url)
+        try:
+            return await store.audit_rows(args.user, args.since)
+        finally:
+            await store.close()
+
+    found = asyncio.run(rows())
+    for r in found:
+        print("\t".join([r.at, r.user_id or "-", r.event, r.household or "-", r.tool or "-", r.solver_status or "-",
+                         f"household sha256:{(r.household_digest or '-')[:16]}", f"result sha256:{(r.result_digest or '-')[:16]}",
+                         r.arguments or "{}", r.detail or ""]).rstrip())
+    print(f"{len(found)} audit record(s)", file=sys.stderr)
+    return EXIT_OK
 
 
 def cmd_batch(args: argparse.Namespace) -> int:
@@ -350,6 +392,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--household", action="append", metavar="FILE", help="household JSON (repeatable); default: the examples")
     p.add_argument("--users", metavar="FILE", help="advisors' logins and households (see examples/login/users.json); needs CHAINLIT_AUTH_SECRET")
     p.set_defaults(run=cmd_serve)
+    p = sub.add_parser("audit", help="list the chat app's audit trail: plans shown or downloaded")
+    p.add_argument("--user", help="only this advisor's records")
+    p.add_argument("--since", help="only records at or after this ISO date or time (UTC), e.g. 2026-12-01")
+    p.add_argument("--database", metavar="URL", help="default: HOUSEHOLDER_DATABASE_URL, else .householder/householder.db")
+    p.set_defaults(run=cmd_audit)
     p = sub.add_parser("batch", help="run a tool over every household file in a folder, on Dask")
     p.add_argument("book", help="folder of household JSON files")
     p.add_argument("--tool", choices=["rebalance", "harvest", "locate"], default="rebalance")

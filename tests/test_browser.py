@@ -7,6 +7,8 @@ own browser download is never used.
 from __future__ import annotations
 
 import csv
+import hashlib
+import http.client
 import io
 import json
 import os
@@ -17,6 +19,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.parse
 from pathlib import Path
 
 import pytest
@@ -51,15 +54,21 @@ class Server:
     def __init__(self, app_root: Path, *serve_args: str, env: dict[str, str] | None = None):
         app_root.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(ROOT / "chainlit.md", app_root / "chainlit.md")
+        self.app_root, self.serve_args = app_root, serve_args
+        # One solver process: the machine runs other tests too. The database is APP_ROOT/householder.db.
+        self.env = {**os.environ, "CHAINLIT_APP_ROOT": str(app_root), "HOUSEHOLDER_SOLVE_WORKERS": "1", **(env or {})}
+        self.env.pop("OPENAI_API_KEY", None)  # the offline assistant, whatever the machine has set
+        self.database = f"sqlite+aiosqlite:///{app_root / 'householder.db'}"
+        self.start()
+
+    def start(self) -> None:
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self.log = app_root / "server.log"
-        full_env = {**os.environ, "CHAINLIT_APP_ROOT": str(app_root), **(env or {})}
-        full_env.pop("OPENAI_API_KEY", None)  # the offline assistant, whatever the machine has set
+        self.log = self.app_root / f"server-{self.port}.log"
         with self.log.open("w") as log:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "assistant.cli", "serve", "--port", str(self.port), *serve_args],
-                cwd=ROOT, env=full_env, stdout=log, stderr=subprocess.STDOUT,
+                [sys.executable, "-m", "assistant.cli", "serve", "--port", str(self.port), *self.serve_args],
+                cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT,
             )
         self._wait_ready()
 
@@ -105,11 +114,24 @@ def open_server(tmp_path_factory):
     server.stop()
 
 
+def _users_file(folder: Path) -> Path:
+    """The example logins plus advisors the back-off and logout tests may lock or log out."""
+    def hash_password(password: str, iterations: int) -> str:  # the users-file form (assistant.app.hash_password)
+        salt = secrets.token_hex(16)
+        return f"pbkdf2_sha256${iterations}${salt}${hashlib.pbkdf2_hmac('sha256', password.encode(), bytes.fromhex(salt), iterations).hex()}"
+
+    users = json.loads((EXAMPLES / "login" / "users.json").read_text())
+    for name in ("casey", "drew", "emery"):
+        users["advisors"].append({"username": name, "password": hash_password(f"{name}-demo", iterations=1000), "households": ["rivera"]})
+    path = folder / "users.json"
+    path.write_text(json.dumps(users))
+    return path
+
+
 @pytest.fixture(scope="module")
 def login_server(tmp_path_factory):
-    users = EXAMPLES / "login" / "users.json"
-    server = Server(tmp_path_factory.mktemp("chainlit-login"), "--users", str(users),
-                    env={"CHAINLIT_AUTH_SECRET": secrets.token_hex(32)})
+    folder = tmp_path_factory.mktemp("chainlit-login")
+    server = Server(folder, "--users", str(_users_file(folder)), env={"CHAINLIT_AUTH_SECRET": secrets.token_hex(32)})
     yield server
     server.stop()
 
@@ -231,6 +253,9 @@ def test_advisor_asks_downloads_switches_audience_and_uploads(browser, open_serv
     _shot(page, "03-answer-charts-downloads")
 
     # The order file: the CLI's columns, one row per trade.
+    # Download links carry a token of their own, never the session id that would let anyone attach to the chat.
+    for href in answer.locator("a[download]").evaluate_all("links => links.map(a => a.getAttribute('href'))"):
+        assert re.fullmatch(r"/householder/download/[A-Za-z0-9_-]{32}", href), href
     with page.expect_download() as download:
         answer.locator('a[download^="orders-"]').click()
     orders = list(csv.DictReader(io.StringIO(Path(download.value.path()).read_text())))
@@ -340,3 +365,119 @@ def test_an_advisor_cannot_open_another_advisors_household(browser, login_server
     _send(page, "Rebalance the Okafor-Lindqvist household")
     _answer_after(page, 0, "Rebalance for Okafor-Lindqvist household")
     page.context.close()
+
+
+# ---- origins, login back-off, logout, restart ------------------------------------------------
+
+def _http(server: Server, method: str, path: str, body: str | None = None, headers: dict | None = None, source: str = "127.0.0.1"):
+    """(status, headers, body) of one request from a chosen loopback address (Linux routes all of 127/8)."""
+    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30, source_address=(source, 0))
+    try:
+        conn.request(method, path, body=body, headers=headers or {})
+        r = conn.getresponse()
+        return r.status, dict(r.getheaders()), r.read().decode()
+    finally:
+        conn.close()
+
+
+def _login(server: Server, username: str, password: str, source: str = "127.0.0.1"):
+    body = urllib.parse.urlencode({"username": username, "password": password})
+    return _http(server, "POST", "/login", body, {"Content-Type": "application/x-www-form-urlencoded"}, source)
+
+
+def test_socket_io_refuses_a_foreign_origin_and_accepts_its_own(open_server):
+    polling = "/ws/socket.io/?EIO=4&transport=polling"
+    status, _, body = _http(open_server, "GET", polling, headers={"Origin": "http://evil.example"})
+    assert status == 400 and "not an accepted origin" in body
+    status, _, body = _http(open_server, "GET", polling, headers={"Origin": open_server.url})
+    assert status == 200 and '"sid"' in body
+    # The HTTP API's CORS answer names no foreign origin either.
+    _, headers, _ = _http(open_server, "GET", "/project/settings", headers={"Origin": "http://evil.example"})
+    assert headers.get("access-control-allow-origin") != "http://evil.example"
+
+
+def test_failed_logins_back_off_per_user_and_per_address(login_server):
+    # casey: four wrong passwords from one address, then the right one from another is still refused.
+    for _ in range(4):
+        assert _login(login_server, "casey", "guess", source="127.0.0.21")[0] == 401
+    assert _login(login_server, "casey", "casey-demo", source="127.0.0.22")[0] == 401
+    time.sleep(2.5)  # the first lock is 2 s
+    assert _login(login_server, "casey", "casey-demo", source="127.0.0.22")[0] == 200
+    # One address guessing many names: after four misses that address is refused even a right password,
+    # and the same advisor from another address gets in.
+    for name in ("nobody1", "nobody2", "nobody3", "nobody4"):
+        assert _login(login_server, name, "guess", source="127.0.0.23")[0] == 401
+    assert _login(login_server, "emery", "emery-demo", source="127.0.0.23")[0] == 401
+    assert _login(login_server, "emery", "emery-demo", source="127.0.0.24")[0] == 200
+
+
+def test_logout_revokes_the_login_token(login_server):
+    status, headers, _ = _login(login_server, "drew", "drew-demo", source="127.0.0.31")
+    assert status == 200
+    cookie = headers["set-cookie"].split(";", 1)[0]
+    assert _http(login_server, "GET", "/user", headers={"Cookie": cookie})[0] == 200
+    assert _http(login_server, "POST", "/logout", headers={"Cookie": cookie})[0] == 200
+    # The browser drops the cookie; whoever kept a copy of the token finds it dead.
+    status, _, body = _http(login_server, "GET", "/user", headers={"Cookie": cookie})
+    assert status == 401 and "logged out" in body
+
+
+def test_restart_keeps_the_conversation_and_the_audit_lists_it(browser, tmp_path):
+    server = Server(tmp_path / "restart", "--users", str(_users_file(tmp_path)), env={"CHAINLIT_AUTH_SECRET": secrets.token_hex(32)})
+    try:
+        page = _page(browser)
+        _log_in(page, server, "avery", "avery-demo")
+        _ready(page)
+        _send(page, "Rebalance the Rivera household")
+        answer = _answer_after(page, 0, "Rebalance for Rivera household")
+        expect(answer.locator('a[download^="orders-"]')).to_be_visible()
+        with page.expect_download():
+            answer.locator('a[download^="orders-"]').click()
+        _idle(page)
+        _choose(page, "audience", "Support (why this plan)")
+        thread_url = page.url
+        assert "/thread/" in thread_url
+        page.context.close()
+
+        server.stop()
+        server.start()  # a new process on a new port, the same database
+
+        page = _page(browser)
+        _log_in(page, server, "avery", "avery-demo")
+        _ready(page)
+        page.goto(server.url + urllib.parse.urlparse(thread_url).path)
+        expect(page.get_by_text("Rebalance for Rivera household").first).to_be_visible()
+        _shot(page, "09-thread-after-restart")
+        # The conversation goes on where it was: the household and reader come back with the thread.
+        _idle(page)
+        shown = _assistant_messages(page).count()
+        _send(page, "make it tighter")
+        _answer_after(page, shown, "Rivera household")
+
+        # A server stopped while a question is being answered: the reopened chat says so.
+        # (Each server starts its solver process on the first solve, so this one is still cold.)
+        server.stop()
+        server.start()
+        page.goto(server.url + urllib.parse.urlparse(thread_url).path)
+        expect(page.get_by_text("Rebalance for Rivera household").first).to_be_visible()
+        _idle(page)
+        box = page.locator("#chat-input")
+        box.fill("Any tax-loss harvesting?")
+        page.keyboard.press("Enter")
+        expect(page.locator('[data-step-type="user_message"]').filter(has_text="Any tax-loss harvesting?").last).to_be_visible()
+        server.stop()
+        server.start()
+        page.goto(server.url + urllib.parse.urlparse(thread_url).path)
+        expect(page.get_by_text("The answer to “Any tax-loss harvesting?” was lost")).to_be_visible()
+        _shot(page, "10-answer-lost-in-restart")
+        page.context.close()
+    finally:
+        server.stop()
+
+    out = subprocess.run([sys.executable, "-m", "assistant.cli", "audit", "--database", server.database, "--user", "avery"],
+                         check=False, cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    rows = [ln.split("\t") for ln in out.stdout.strip().splitlines()]
+    assert [r[2] for r in rows[:2]] == ["shown", "downloaded"]
+    assert all(r[1] == "avery" and r[3] == "Rivera household" and r[4] == "rebalance" and r[5] == "optimal" for r in rows[:2])
+    assert rows[1][-1] == "orders-rivera-rebalance.csv"

@@ -1,0 +1,208 @@
+"""Solves for the chat app, in a pool of worker processes, off the server's event loop.
+
+A solve is CPU work that holds the GIL for seconds to minutes; in the server process it would stall
+every other session. Each worker is a long-lived process (started with `spawn`, so it inherits none
+of the server's threads or sockets) that imports the engine once and then runs one job at a time.
+Jobs wait in one first-come queue; each caller learns its place in it. Cancelling a job that is
+waiting removes it; cancelling one that runs kills its worker (a solver cannot be interrupted
+politely) and starts a fresh one in its place.
+
+Environment: HOUSEHOLDER_SOLVE_WORKERS — worker processes (default: one per core).
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import multiprocessing
+import os
+import pickle
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
+
+log = logging.getLogger("householder.workers")
+
+_SPAWN = multiprocessing.get_context("spawn")
+
+
+def default_size() -> int:
+    raw = os.environ.get("HOUSEHOLDER_SOLVE_WORKERS", "").strip()
+    if raw:
+        n = int(raw)
+        if n < 1:
+            raise ValueError("HOUSEHOLDER_SOLVE_WORKERS: must be at least 1")
+        return n
+    return max(1, os.cpu_count() or 1)
+
+
+def _serve(conn: Connection) -> None:
+    """A worker's life: (function, arguments) in, ("ok", value) or ("error", exception) out."""
+    import engine  # noqa: F401 — pay the import once, before the first job
+
+    while True:
+        try:
+            fn, args = conn.recv()
+        except EOFError:
+            return
+        try:
+            reply = ("ok", fn(*args))
+        except BaseException as err:  # noqa: BLE001 — the job's failure is the caller's to report
+            reply = ("error", err)
+        try:
+            conn.send(reply)
+        except (pickle.PicklingError, TypeError, AttributeError) as err:
+            conn.send(("error", RuntimeError(f"the result could not be sent back: {err}")))
+
+
+class WorkerLost(RuntimeError):
+    """The worker process died during the job (killed, or out of memory)."""
+
+
+@dataclass
+class _Worker:
+    process: multiprocessing.process.BaseProcess
+    conn: Connection
+
+    @classmethod
+    def start(cls) -> _Worker:
+        parent, child = _SPAWN.Pipe()
+        process = _SPAWN.Process(target=_serve, args=(child,), daemon=True, name="householder-solver")
+        process.start()
+        child.close()
+        return cls(process, parent)
+
+    def roundtrip(self, fn: Callable, args: tuple):
+        """Blocking: send one job and wait for its reply (runs in a thread, never on the loop)."""
+        try:
+            self.conn.send((fn, args))
+            status, value = self.conn.recv()
+        except (EOFError, OSError, BrokenPipeError):
+            raise WorkerLost("the solver process ended before answering") from None
+        if status == "error":
+            raise value
+        return value
+
+    def kill(self) -> None:
+        self.process.kill()
+        self.process.join(timeout=5)
+        self.conn.close()
+
+
+@dataclass
+class _Ticket:
+    owner: str
+    moved: asyncio.Event = field(default_factory=asyncio.Event)
+
+
+class SolvePool:
+    """`await pool.run(owner, fn, *args, on_wait=...)`: fn(*args) in a worker process.
+
+    fn and its arguments must pickle (module-level functions, plain data). `on_wait(position)` is
+    awaited with the job's place in the queue (1 = next) whenever that place changes.
+    """
+
+    def __init__(self, size: int | None = None):
+        self.size = size or default_size()
+        self._idle: list[_Worker] = []
+        self._busy: set[int] = set()
+        self._queue: list[_Ticket] = []
+        self._started = False
+        self._lock = threading.Lock()  # guards _idle across the loop and replacement threads
+
+    def _start(self) -> None:
+        if not self._started:
+            self._started = True
+            self._idle = [_Worker.start() for _ in range(self.size)]
+
+    @property
+    def waiting(self) -> int:
+        return len(self._queue)
+
+    def position(self, owner: str) -> int | None:
+        for i, t in enumerate(self._queue):
+            if t.owner == owner:
+                return i + 1
+        return None
+
+    def _wake(self) -> None:
+        for t in self._queue:
+            t.moved.set()
+
+    def _take(self, ticket: _Ticket) -> _Worker | None:
+        with self._lock:
+            if self._queue and self._queue[0] is ticket and self._idle:
+                self._queue.pop(0)
+                return self._idle.pop()
+        return None
+
+    def _give_back(self, worker: _Worker) -> None:
+        with self._lock:
+            self._idle.append(worker)
+
+    async def run(self, owner: str, fn: Callable, *args, on_wait: Callable | None = None):
+        self._start()
+        ticket = _Ticket(owner)
+        self._queue.append(ticket)
+        shown = None
+        try:
+            while (worker := self._take(ticket)) is None:
+                place = self._queue.index(ticket) + 1
+                if on_wait is not None and place != shown:
+                    shown = place
+                    await on_wait(place)
+                ticket.moved.clear()
+                try:
+                    await asyncio.wait_for(ticket.moved.wait(), timeout=0.5)
+                except TimeoutError:
+                    pass
+        except BaseException:
+            if ticket in self._queue:
+                self._queue.remove(ticket)
+                self._wake()
+            raise
+        self._wake()
+        job = asyncio.get_running_loop().run_in_executor(None, worker.roundtrip, fn, args)
+        try:
+            value = await asyncio.shield(job)
+        except asyncio.CancelledError:
+            # Stop: the solver cannot be told to stop, so its process goes and a fresh one takes its place.
+            log.info("cancelling a solve for %s: replacing its worker", owner)
+            job.add_done_callback(lambda f: f.exception())  # its WorkerLost is expected: retrieved here
+            worker.kill()
+            await asyncio.to_thread(lambda: self._give_back(_Worker.start()))
+            self._wake()
+            raise
+        except WorkerLost:
+            worker.kill()
+            self._give_back(_Worker.start())
+            self._wake()
+            raise
+        except BaseException:
+            self._give_back(worker)
+            self._wake()
+            raise
+        self._give_back(worker)
+        self._wake()
+        return value
+
+    def close(self) -> None:
+        with self._lock:
+            workers, self._idle = self._idle, []
+        for w in workers:
+            w.kill()
+
+
+def ask(assistant, question: str, audience: str):
+    """The job the chat app sends: the session's Assistant (pickled over) answers one question.
+
+    Returns (answer, assistant): the caller keeps the returned assistant, whose context and last
+    plan the answer moved on; a cancelled job returns nothing, so the session's state stays as it was.
+    """
+    answer = assistant.ask(question, audience=audience)
+    return answer, assistant
+
+
+def run_call(assistant, call):
+    """The same, for a call the server already parsed: the engine's part only."""
+    return assistant.run(call), assistant
