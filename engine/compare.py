@@ -7,7 +7,6 @@ from __future__ import annotations
 from pydantic import BaseModel
 
 from .household import Household, Restriction
-from .model import Settings
 from .plan import Plan, holdings_after, measure
 from .results import Result, cents, state_of
 from .universe import build_universe
@@ -22,7 +21,7 @@ def with_no_sell(h: Household, tickers: list[str]) -> Household:
 def summarize(h: Household, horizon_years: float = 10.0) -> Result:
     """The household as it stands: value, allocation against target, drift, location, tax drag."""
     u = build_universe(h, horizon_years)
-    values, cash = holdings_after(u, Plan(), Settings())
+    values, cash = holdings_after(u, Plan())
     r = Result(tool="household_summary", household=h.name, as_of=h.as_of.isoformat(), status="optimal", solver="none",
                solve_seconds=0.0, before=state_of(measure(u, values, cash)), warnings=list(u.warnings))
     r.extra["accounts"] = [

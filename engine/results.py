@@ -10,8 +10,8 @@ from typing import Literal, Optional
 
 from pydantic import BaseModel, Field
 
+from .model.frame import Flows
 from .plan import Plan, StateMeasures, holdings_after, measure, taxes, traded_dollars
-from .model import Settings
 from .solve import SolveOutcome
 from .taxdata import WASH_SALE_DAYS
 from .timing import phase
@@ -168,10 +168,17 @@ def do_not_buy(u: TradeUniverse, plan: Plan) -> list[DoNotBuy]:
     return sorted(out.values(), key=lambda d: d.ticker)
 
 
+def withdrawal_income_tax(flows: Flows, plan: Plan) -> float:
+    """Dollars of income tax (and early-withdrawal penalty) on the plan's withdrawals."""
+    w = flows.withdrawal
+    return 0.0 if w is None else sum(w.income_rate.get(a, 0.0) * d for a, d in plan.withdrawals.items())
+
+
 def assemble(
     tool: str,
     u: TradeUniverse,
-    s: Settings,
+    cost_rate: float,
+    flows: Flows,
     outcome: SolveOutcome,
     plan: Plan | None,
     baseline: tuple[Plan, str] | None,
@@ -180,13 +187,13 @@ def assemble(
 ) -> Result:
     """The Result of a solved scenario: plan, before/after measures, taxes, baseline, savings."""
     with phase("report"):
-        return _assemble(tool, u, s, outcome, plan, baseline, solver, warnings)
+        return _assemble(tool, u, cost_rate, flows, outcome, plan, baseline, solver, warnings)
 
 
-def _assemble(tool: str, u: TradeUniverse, s: Settings, outcome: SolveOutcome, plan: Plan | None,
+def _assemble(tool: str, u: TradeUniverse, cost_rate: float, flows: Flows, outcome: SolveOutcome, plan: Plan | None,
               baseline: tuple[Plan, str] | None, solver: str, warnings: list[str]) -> Result:
     h = u.household
-    before_values, before_cash = holdings_after(u, Plan(), s)
+    before_values, before_cash = holdings_after(u, Plan(), cost_rate)
     before = measure(u, before_values, before_cash, solver)
     base = Result(
         tool=tool, household=h.name, as_of=h.as_of.isoformat(), status=outcome.status, solver=outcome.solver,
@@ -195,26 +202,29 @@ def _assemble(tool: str, u: TradeUniverse, s: Settings, outcome: SolveOutcome, p
     )
     if plan is None or not outcome.has_plan:
         return base
-    values, cash = holdings_after(u, plan, s)
+    values, cash = holdings_after(u, plan, cost_rate)
     after = measure(u, values, cash, solver)
     est = taxes(u, plan)
-    transaction = s.transaction_cost * sum(traded_dollars(u, plan).values())
+    transaction = cost_rate * sum(traded_dollars(u, plan).values())
     base.trades = trades_of(u, plan)
     base.after = state_of(after)
+    income_tax = withdrawal_income_tax(flows, plan)
+    tax = est.estimated_tax + income_tax  # every tool: all the tax the plan causes this year
     base.taxes = Taxes(
         short_term_gain=cents(est.short_term_gain), long_term_gain=cents(est.long_term_gain),
-        estimated_tax=cents(est.estimated_tax), loss_carryforward=cents(est.loss_carryforward),
+        estimated_tax=cents(tax), loss_carryforward=cents(est.loss_carryforward),
+        withdrawal_income_tax=cents(income_tax),
         rates={"ordinary": pct(u.rates.ordinary), "short_term": pct(u.rates.short_term), "long_term": pct(u.rates.long_term)},
         tax_year=u.rates.year,
     )
-    base.costs = Costs(transaction=cents(transaction), implementation=cents(est.estimated_tax + transaction))
+    base.costs = Costs(transaction=cents(transaction), implementation=cents(tax + transaction))
     base.do_not_buy = do_not_buy(u, plan)
     if baseline is not None:
         bplan, bstatus = baseline
-        bvalues, bcash = holdings_after(u, bplan, s)
+        bvalues, bcash = holdings_after(u, bplan, cost_rate)
         bafter = measure(u, bvalues, bcash, solver)
         btax = taxes(u, bplan).estimated_tax
-        btrans = s.transaction_cost * sum(traded_dollars(u, bplan).values())
+        btrans = cost_rate * sum(traded_dollars(u, bplan).values())
         base.baseline = Baseline(
             description="each account rebalanced alone to the household target",
             status=bstatus, trades=trades_of(u, bplan), estimated_tax=cents(btax), transaction=cents(btrans),

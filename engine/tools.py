@@ -6,45 +6,54 @@ from collections import defaultdict
 
 from .household import Household
 from .results import Result, cents
-from .scenarios import Options, _error, run_scenario
+from .model import Flows, Scenario, Trading
+from .scenarios import Options, Run, error_result, household_scenario, run_tool, unknown_accounts
 from .taxdata import tax_year
-from .universe import build_universe
+from .universe import TradeUniverse
 
 
 def contribute(h: Household, amount: float, account: str, options: Options | None = None, allow_sells: bool = False) -> Result:
     """Invest new money in one account, moving the household toward target and best location."""
-    ids = [a.id for a in h.accounts]
-    if account not in ids:
-        return _error("contribute", h, f"account: no account {account!r}; accounts are {', '.join(ids)}")
-    if amount <= 0:
-        return _error("contribute", h, f"amount: {amount} is not a positive dollar amount")
     o = options or Options()
+    bad = unknown_accounts(h, account=[account])
+    if bad:
+        return error_result("contribute", h, bad[0])
+    if amount <= 0:
+        return error_result("contribute", h, f"amount: {amount} is not a positive dollar amount")
     # New money goes where the advisor sends it; other accounts are left alone unless sells are allowed.
-    others = frozenset(a for a in ids if a != account) if not allow_sells else frozenset(o.exclude_accounts)
-    r = run_scenario("contribute", h, o, deposits={account: amount}, allow_sells=allow_sells, frozen_accounts=others)
-    r.extra["contribution"] = {"account": account, "amount": cents(amount)}
-    return r
+    others = frozenset(a.id for a in h.accounts if a.id != account) if not allow_sells else frozenset(o.exclude_accounts)
+    trading = Trading(allow_sells=allow_sells, frozen_accounts=others, cost_rate=o.transaction_cost)
+
+    def extra(run: Run) -> dict:
+        return {"contribution": {"account": account, "amount": cents(amount)}}
+
+    return run_tool("contribute", h, o, lambda u: household_scenario(
+        "contribute", u, o, trading=trading, flows=Flows(deposits={account: amount}), extra=extra))
 
 
 def locate(h: Household, options: Options | None = None) -> Result:
     """How well the assets sit in their accounts, and the moves that improve it, best first."""
     o = (options or Options()).model_copy(update={"tolerance": 0.0})
-    r = run_scenario("locate", h, o)
+    return run_tool("locate", h, o, lambda u: household_scenario("locate", u, o, extra=location_extra))
+
+
+def location_extra(run: Run) -> dict:
+    r = run.result
     if r.after is None or r.before is None:
-        return r
-    u = build_universe(h, o.horizon_years)
-    r.extra["location"] = {
-        "score_now": r.before.location_score,
-        "score_after_plan": r.after.location_score,
-        "score_best": 100.0,
-        "annual_tax_drag_now": r.before.annual_tax_drag,
-        "annual_tax_drag_after_plan": r.after.annual_tax_drag,
-        "lost_over_horizon_now": r.before.location_loss,
-        "gained_over_horizon_by_plan": cents(r.before.location_loss - r.after.location_loss),
-        "horizon_years": o.horizon_years,
+        return {}
+    return {
+        "location": {
+            "score_now": r.before.location_score,
+            "score_after_plan": r.after.location_score,
+            "score_best": 100.0,
+            "annual_tax_drag_now": r.before.annual_tax_drag,
+            "annual_tax_drag_after_plan": r.after.annual_tax_drag,
+            "lost_over_horizon_now": r.before.location_loss,
+            "gained_over_horizon_by_plan": cents(r.before.location_loss - r.after.location_loss),
+            "horizon_years": run.o.horizon_years,
+        },
+        "next_best_actions": next_best_actions(run.u, r),
     }
-    r.extra["next_best_actions"] = next_best_actions(u, r)
-    return r
 
 
 def next_best_actions(u, r: Result) -> list[dict]:
@@ -82,14 +91,26 @@ def _money(x: float) -> str:
 
 def harvest(h: Household, min_loss: float = 500.0, gains: bool = False, options: Options | None = None) -> Result:
     """Sell taxable lots with losses worth harvesting, buy replacements that keep the allocation."""
-    o = options or Options()
-    u = build_universe(h, o.horizon_years)
+    o = (options or Options()).model_copy(update={"location_weight": 0.0})
+
+    def declare(u: TradeUniverse) -> Scenario:
+        candidates, blocked = harvest_candidates(u, min_loss, frozenset(o.exclude_accounts))
+        keys = frozenset((c["account"], c["lot_id"]) for c in candidates)
+        trading = Trading(sell_only=keys, frozen_accounts=frozenset(o.exclude_accounts), cost_rate=o.transaction_cost)
+        return household_scenario("harvest", u, o, harvest=True, trading=trading,
+                                  extra=lambda run: harvest_extra(run, candidates, blocked, gains))
+
+    return run_tool("harvest", h, o, declare)
+
+
+def harvest_candidates(u: TradeUniverse, min_loss: float, excluded: frozenset[str]) -> tuple[list[dict], list[dict]]:
+    """(lots worth harvesting, lots with such a loss that may not be sold and why)."""
     substitutes = defaultdict(list)
-    for group in h.substitutes:
+    for group in u.household.substitutes:
         for t in group:
             substitutes[t] += [x for x in group if x != t]
-    candidates, blocked, keys = [], [], set()
-    sellable = {l.key for l in u.sellable if l.account not in o.exclude_accounts}
+    candidates, blocked = [], []
+    sellable = {l.key for l in u.sellable if l.account not in excluded}
     for lot in u.lots:
         loss = -(lot.shares * lot.gain_per_share)
         if not lot.is_loss or loss < min_loss:
@@ -109,25 +130,25 @@ def harvest(h: Household, min_loss: float = 500.0, gains: bool = False, options:
             blocked.append({**row, "why": "wash sale: " + u.loss_blocked[lot.key]})
         else:
             candidates.append(row)
-            keys.add(lot.key)
-    r = run_scenario("harvest", h, o.model_copy(update={"location_weight": 0.0}), harvest=True, sell_only=frozenset(keys))
+    return candidates, blocked
+
+
+def harvest_extra(run: Run, candidates: list[dict], blocked: list[dict], gains: bool) -> dict:
+    r, u = run.result, run.u
     harvested = {(t.account, t.lot_id) for t in r.trades if t.action == "sell"}
-    for c in candidates:
-        c["harvested"] = (c["account"], c["lot_id"]) in harvested
-    r.extra["candidates"] = candidates
-    r.extra["blocked"] = blocked
+    extra: dict = {"candidates": [{**c, "harvested": (c["account"], c["lot_id"]) in harvested} for c in candidates], "blocked": blocked}
     if r.taxes:
         limit = u.rates.loss_deduction_limit
         net = r.taxes.short_term_gain + r.taxes.long_term_gain
-        r.extra["loss_rules"] = (
+        extra["loss_rules"] = (
             f"Short-term losses first offset short-term gains (taxed at the ordinary rate), long-term losses long-term gains; "
             f"a net loss of {_money(-net) if net < 0 else '$0.00'} this year lowers ordinary income by at most {_money(limit)} "
             f"and the rest ({_money(r.taxes.loss_carryforward)}) carries forward to later years."
         )
     if gains:
         sold_at_loss = {u.wash_group[d.ticker] for d in r.do_not_buy}
-        r.extra["gain_harvest"] = gain_harvest(u, frozenset(o.exclude_accounts), sold_at_loss)
-    return r
+        extra["gain_harvest"] = gain_harvest(u, run.scenario.trading.frozen_accounts, sold_at_loss)
+    return extra
 
 
 def gain_harvest(u, excluded: frozenset[str] = frozenset(), sold_at_loss: set[str] | None = None) -> dict:
