@@ -48,6 +48,17 @@ def _options(args: argparse.Namespace):
         raise InputError(f"--{str(e['loc'][0]).replace('_', '-')}: {e['msg']}") from None
 
 
+def _household(args: argparse.Namespace, **accounts: list[str]):
+    """The household file, with every account a flag names checked against it (bad input, exit 2)."""
+    from engine.scenarios import unknown_accounts
+
+    household = load_household(args.household)
+    bad = unknown_accounts(household, **{f"--{k}": v for k, v in accounts.items()}, **{"--exclude": args.exclude or []})
+    if bad:
+        raise InputError("; ".join(bad))
+    return household
+
+
 def _add_plan_flags(p: argparse.ArgumentParser) -> None:
     p.add_argument("household", help="household JSON file")
     p.add_argument("--solver", choices=["auto", "glpk", "highs"], default="auto", help="auto takes HiGHS when installed, else GLPK")
@@ -76,7 +87,7 @@ def _emit(result, household, args) -> int:
 
 
 def cmd_rebalance(args: argparse.Namespace) -> int:
-    household = load_household(args.household)
+    household = _household(args)
     options = _options(args)
     if args.trades_csv and not Path(args.trades_csv).resolve().parent.is_dir():
         raise InputError(f"--trades-csv: folder {Path(args.trades_csv).parent} does not exist")
@@ -98,21 +109,21 @@ def _amount(text: str, flag: str = "--amount") -> float:
 def cmd_withdraw(args: argparse.Namespace) -> int:
     from engine import withdraw
 
-    household = load_household(args.household)
+    household = _household(args)
     return _emit(withdraw(household, _amount(args.amount), args.net, _options(args)), household, args)
 
 
 def cmd_contribute(args: argparse.Namespace) -> int:
     from engine import contribute
 
-    household = load_household(args.household)
+    household = _household(args, account=[args.account])
     return _emit(contribute(household, _amount(args.amount), args.account, _options(args), allow_sells=args.allow_sells), household, args)
 
 
 def cmd_harvest(args: argparse.Namespace) -> int:
     from engine import harvest
 
-    household = load_household(args.household)
+    household = _household(args)
     if args.min_loss < 0:
         raise InputError("--min-loss: must be zero or more dollars")
     return _emit(harvest(household, args.min_loss, args.gains, _options(args)), household, args)
@@ -121,7 +132,7 @@ def cmd_harvest(args: argparse.Namespace) -> int:
 def cmd_locate(args: argparse.Namespace) -> int:
     from engine import locate
 
-    household = load_household(args.household)
+    household = _household(args)
     return _emit(locate(household, _options(args)), household, args)
 
 
