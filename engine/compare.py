@@ -8,7 +8,7 @@ from pydantic import BaseModel
 
 from .household import Household, Restriction
 from .plan import Plan, holdings_after, measure
-from .results import Result, cents, state_of
+from .results import AccountSummary, Result, SummaryExtra, WithdrawExtra, cents, state_of
 from .universe import build_universe
 
 
@@ -24,11 +24,11 @@ def summarize(h: Household, horizon_years: float = 10.0) -> Result:
     values, cash = holdings_after(u, Plan())
     r = Result(tool="household_summary", household=h.name, as_of=h.as_of.isoformat(), status="optimal", solver="none",
                solve_seconds=0.0, before=state_of(measure(u, values, cash)), warnings=list(u.warnings))
-    r.extra["accounts"] = [
-        {"id": a.id, "kind": a.kind, "owner": a.owner, "value": r.before.account_values[a.id], "lots": len(a.holdings)} for a in h.accounts
-    ]
-    r.extra["targets"] = dict(h.targets)
-    r.extra["unrealized_gain"] = cents(sum(l.shares * l.gain_per_share for l in u.lots if l.taxable))
+    r.extra = SummaryExtra(
+        accounts=[AccountSummary(id=a.id, kind=a.kind, owner=a.owner, value=r.before.account_values[a.id], lots=len(a.holdings)) for a in h.accounts],
+        targets=dict(h.targets),
+        unrealized_gain=cents(sum(l.shares * l.gain_per_share for l in u.lots if l.taxable)),
+    )
     return r
 
 
@@ -49,8 +49,8 @@ def compare(a: Result, b: Result) -> Comparison:
     def tax(r: Result) -> float:
         return r.taxes.estimated_tax if r.taxes else 0.0
 
-    w_a = (a.extra.get("withdrawal") or {}).get("estimated_tax")
-    w_b = (b.extra.get("withdrawal") or {}).get("estimated_tax")
+    w_a = a.extra.withdrawal.estimated_tax if isinstance(a.extra, WithdrawExtra) else None
+    w_b = b.extra.withdrawal.estimated_tax if isinstance(b.extra, WithdrawExtra) else None
     return Comparison(
         tool_a=a.tool, tool_b=b.tool,
         estimated_tax=cents(tax(b) - tax(a)),

@@ -6,9 +6,9 @@ all read this object.
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Literal, Optional
+from typing import Any, Literal, Optional, Union
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field, field_serializer, model_serializer
 
 from .model.frame import Flows
 from .plan import Plan, StateMeasures, holdings_after, measure, taxes, traded_dollars
@@ -96,6 +96,180 @@ class DoNotBuy(BaseModel):
     reason: str
 
 
+class Record(BaseModel):
+    """A typed row of a tool's extra. It still reads like the dict it replaced (`row["key"]`,
+    `row.get("key")`, `"key" in row`), so callers written against the dict keep working."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    def _has(self, key: str) -> bool:
+        return key in type(self).model_fields
+
+    def __getitem__(self, key: str) -> Any:
+        if not self._has(key):
+            raise KeyError(key)
+        return getattr(self, key)
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self[key] if self._has(key) else default
+
+    def __contains__(self, key: object) -> bool:
+        return isinstance(key, str) and self._has(key)
+
+
+class Extra(Record):
+    """What a tool reports beyond the shared fields. Fields left None are not written, so the JSON
+    carries only what the tool produced. This base is rebalance's extra."""
+
+    total_seconds: Optional[float] = Field(None, description="wall-clock seconds from solve to report")
+
+    def _has(self, key: str) -> bool:
+        # An optional part the tool did not produce (None) is absent, as in the JSON.
+        return key in type(self).model_fields and getattr(self, key) is not None
+
+    @model_serializer(mode="wrap")
+    def _only_what_was_produced(self, handler: Any) -> dict[str, Any]:
+        return {k: v for k, v in handler(self).items() if v is not None}
+
+
+class WithdrawalSummary(Record):
+    gross: float = Field(description="dollars taken out of the accounts")
+    estimated_tax: float = Field(description="dollars: capital-gains tax plus income tax on withdrawals")
+    net: float = Field(description="gross minus estimated_tax")
+    by_account: dict[str, float]
+    required_distributions: dict[str, float]
+
+
+class MislocatedSale(Record):
+    account: str
+    lot_id: str
+    ticker: str
+    amount: float
+
+
+class WithdrawBaseline(Record):
+    status: str
+    gross: float
+    estimated_tax: float
+    net: float
+    by_account: dict[str, float]
+    trades: list[Trade]
+
+    @field_serializer("trades")
+    def _trades(self, trades: list[Trade]) -> list[dict[str, Any]]:
+        return [t.model_dump(exclude_none=True) for t in trades]
+
+
+class WithdrawExtra(Extra):
+    withdrawal: WithdrawalSummary
+    mislocated_sold: list[MislocatedSale]
+    baselines: dict[str, WithdrawBaseline] = Field(description="pro_rata and taxable_first rule-based plans")
+    savings_against: str
+    savings_tax: float = Field(description="dollars of tax saved against the cheaper baseline")
+
+
+class UnmetWithdrawExtra(Extra):
+    max_raisable: float = Field(description="gross dollars the household can raise at most")
+
+
+class HarvestCandidate(Record):
+    account: str
+    lot_id: str
+    ticker: str
+    loss: float
+    term: Optional[str]
+    tax_value: float = Field(description="dollars of tax the loss is worth at the household's rate")
+    replacement: Optional[str]
+    harvested: bool = Field(description="whether the plan sells this lot")
+
+
+class BlockedLot(Record):
+    account: str
+    lot_id: str
+    ticker: str
+    loss: float
+    term: Optional[str]
+    tax_value: float
+    replacement: Optional[str]
+    why: str
+
+
+class GainLot(Record):
+    account: str
+    lot_id: str
+    ticker: str
+    shares: float
+    gain: float
+    action: str
+
+
+class GainHarvest(Record):
+    headroom: float = Field(description="dollars of long-term gain that fit in the 0% bracket")
+    gain_realized: float
+    federal_tax: float
+    state_tax: float
+    lots: list[GainLot]
+
+
+class HarvestExtra(Extra):
+    candidates: list[HarvestCandidate]
+    blocked: list[BlockedLot]
+    loss_rules: Optional[str] = None
+    gain_harvest: Optional[GainHarvest] = None
+
+
+class LocationSummary(Record):
+    score_now: float
+    score_after_plan: float
+    score_best: float
+    annual_tax_drag_now: float
+    annual_tax_drag_after_plan: float
+    lost_over_horizon_now: float
+    gained_over_horizon_by_plan: float
+    horizon_years: float
+
+
+class LocationAction(Record):
+    account: str
+    kind: str
+    action: str
+    benefit_over_horizon: float
+    tax_cost_today: float
+    realized_gain: float
+    rank: int = 0
+
+
+class LocationExtra(Extra):
+    location: LocationSummary
+    next_best_actions: list[LocationAction]
+
+
+class Contribution(Record):
+    account: str
+    amount: float
+
+
+class ContributionExtra(Extra):
+    contribution: Contribution
+
+
+class AccountSummary(Record):
+    id: str
+    kind: str
+    owner: Optional[str]
+    value: float
+    lots: int
+
+
+class SummaryExtra(Extra):
+    accounts: list[AccountSummary]
+    targets: dict[str, float]
+    unrealized_gain: float
+
+
+AnyExtra = Union[WithdrawExtra, HarvestExtra, LocationExtra, ContributionExtra, UnmetWithdrawExtra, SummaryExtra, Extra]
+
+
 class Result(BaseModel):
     tool: str
     household: str
@@ -114,7 +288,7 @@ class Result(BaseModel):
     savings: Optional[Savings] = None
     do_not_buy: list[DoNotBuy] = []
     warnings: list[str] = []
-    extra: dict = Field(default_factory=dict, description="what a tool adds beyond the shared fields")
+    extra: AnyExtra = Field(default_factory=Extra, description="what a tool adds beyond the shared fields")
     disclaimer: str = DISCLAIMER
 
 

@@ -253,7 +253,7 @@ def run_tool(
     seconds = round(time.perf_counter() - start, 3)
     if sc.extra is not None:
         result.extra = sc.extra(Run(h, u, o, sc, solver, outcome, plan, result))
-    result.extra["total_seconds"] = seconds
+    result.extra.total_seconds = seconds
     return result
 
 

@@ -5,7 +5,21 @@ from __future__ import annotations
 from collections import defaultdict
 
 from .household import Household
-from .results import Result, cents
+from .results import (
+    BlockedLot,
+    Contribution,
+    ContributionExtra,
+    Extra,
+    GainHarvest,
+    GainLot,
+    HarvestCandidate,
+    HarvestExtra,
+    LocationAction,
+    LocationExtra,
+    LocationSummary,
+    Result,
+    cents,
+)
 from .model import Flows, Scenario, Trading
 from .scenarios import Options, Run, error_result, household_scenario, run_tool, unknown_accounts
 from .taxdata import tax_year
@@ -24,8 +38,8 @@ def contribute(h: Household, amount: float, account: str, options: Options | Non
     others = frozenset(a.id for a in h.accounts if a.id != account) if not allow_sells else frozenset(o.exclude_accounts)
     trading = Trading(allow_sells=allow_sells, frozen_accounts=others, cost_rate=o.transaction_cost)
 
-    def extra(run: Run) -> dict:
-        return {"contribution": {"account": account, "amount": cents(amount)}}
+    def extra(run: Run) -> ContributionExtra:
+        return ContributionExtra(contribution=Contribution(account=account, amount=cents(amount)))
 
     return run_tool("contribute", h, o, lambda u: household_scenario(
         "contribute", u, o, trading=trading, flows=Flows(deposits={account: amount}), extra=extra))
@@ -37,26 +51,26 @@ def locate(h: Household, options: Options | None = None) -> Result:
     return run_tool("locate", h, o, lambda u: household_scenario("locate", u, o, extra=location_extra))
 
 
-def location_extra(run: Run) -> dict:
+def location_extra(run: Run) -> Extra:
     r = run.result
     if r.after is None or r.before is None:
-        return {}
-    return {
-        "location": {
-            "score_now": r.before.location_score,
-            "score_after_plan": r.after.location_score,
-            "score_best": 100.0,
-            "annual_tax_drag_now": r.before.annual_tax_drag,
-            "annual_tax_drag_after_plan": r.after.annual_tax_drag,
-            "lost_over_horizon_now": r.before.location_loss,
-            "gained_over_horizon_by_plan": cents(r.before.location_loss - r.after.location_loss),
-            "horizon_years": run.o.horizon_years,
-        },
-        "next_best_actions": next_best_actions(run.u, r),
-    }
+        return Extra()
+    return LocationExtra(
+        location=LocationSummary(
+            score_now=r.before.location_score,
+            score_after_plan=r.after.location_score,
+            score_best=100.0,
+            annual_tax_drag_now=r.before.annual_tax_drag,
+            annual_tax_drag_after_plan=r.after.annual_tax_drag,
+            lost_over_horizon_now=r.before.location_loss,
+            gained_over_horizon_by_plan=cents(r.before.location_loss - r.after.location_loss),
+            horizon_years=run.o.horizon_years,
+        ),
+        next_best_actions=next_best_actions(run.u, r),
+    )
 
 
-def next_best_actions(u, r: Result) -> list[dict]:
+def next_best_actions(u: TradeUniverse, r: Result) -> list[LocationAction]:
     """The plan's trades grouped into one swap per account, each with the horizon dollars it
     gains and the tax it costs today; tax-free swaps first, then by gain per tax dollar."""
     by_account: dict[str, list] = defaultdict(list)
@@ -80,9 +94,7 @@ def next_best_actions(u, r: Result) -> list[dict]:
             "realized_gain": cents(tax),
         })
     actions.sort(key=lambda a: (a["tax_cost_today"] > 0, -(a["benefit_over_horizon"] / max(a["tax_cost_today"], 1.0))))
-    for i, a in enumerate(actions, 1):
-        a["rank"] = i
-    return actions
+    return [LocationAction(**a, rank=i) for i, a in enumerate(actions, 1)]
 
 
 def _money(x: float) -> str:
@@ -133,25 +145,28 @@ def harvest_candidates(u: TradeUniverse, min_loss: float, excluded: frozenset[st
     return candidates, blocked
 
 
-def harvest_extra(run: Run, candidates: list[dict], blocked: list[dict], gains: bool) -> dict:
+def harvest_extra(run: Run, candidates: list[dict], blocked: list[dict], gains: bool) -> HarvestExtra:
     r, u = run.result, run.u
     harvested = {(t.account, t.lot_id) for t in r.trades if t.action == "sell"}
-    extra: dict = {"candidates": [{**c, "harvested": (c["account"], c["lot_id"]) in harvested} for c in candidates], "blocked": blocked}
+    extra = HarvestExtra(
+        candidates=[HarvestCandidate(**c, harvested=(c["account"], c["lot_id"]) in harvested) for c in candidates],
+        blocked=[BlockedLot(**b) for b in blocked],
+    )
     if r.taxes:
         limit = u.rates.loss_deduction_limit
         net = r.taxes.short_term_gain + r.taxes.long_term_gain
-        extra["loss_rules"] = (
+        extra.loss_rules = (
             f"Short-term losses first offset short-term gains (taxed at the ordinary rate), long-term losses long-term gains; "
             f"a net loss of {_money(-net) if net < 0 else '$0.00'} this year lowers ordinary income by at most {_money(limit)} "
             f"and the rest ({_money(r.taxes.loss_carryforward)}) carries forward to later years."
         )
     if gains:
         sold_at_loss = {u.wash_group[d.ticker] for d in r.do_not_buy}
-        extra["gain_harvest"] = gain_harvest(u, run.scenario.trading.frozen_accounts, sold_at_loss)
+        extra.gain_harvest = gain_harvest(u, run.scenario.trading.frozen_accounts, sold_at_loss)
     return extra
 
 
-def gain_harvest(u, excluded: frozenset[str] = frozenset(), sold_at_loss: set[str] | None = None) -> dict:
+def gain_harvest(u: TradeUniverse, excluded: frozenset[str] = frozenset(), sold_at_loss: set[str] | None = None) -> GainHarvest:
     """Long-term gains that fit in the 0% bracket: sell and buy back at once to step up basis."""
     status, income = u.household.tax.filing_status, u.household.tax.taxable_income
     zero_top = tax_year(u.household.as_of.year).long_term[status][0]
@@ -168,8 +183,8 @@ def gain_harvest(u, excluded: frozenset[str] = frozenset(), sold_at_loss: set[st
             break
         shares = min(l.shares, (headroom - used) / l.gain_per_share)
         gain = shares * l.gain_per_share
-        picks.append({"account": l.account, "lot_id": l.lot_id, "ticker": l.ticker, "shares": round(shares, 6), "gain": cents(gain),
-                      "action": "sell and buy back at once (a gain is not a wash sale)"})
+        picks.append(GainLot(account=l.account, lot_id=l.lot_id, ticker=l.ticker, shares=round(shares, 6), gain=cents(gain),
+                             action="sell and buy back at once (a gain is not a wash sale)"))
         used += gain
     state_tax = used * u.household.tax.state_rate
-    return {"headroom": cents(headroom), "gain_realized": cents(used), "federal_tax": 0.0, "state_tax": cents(state_tax), "lots": picks}
+    return GainHarvest(headroom=cents(headroom), gain_realized=cents(used), federal_tax=0.0, state_tax=cents(state_tax), lots=picks)

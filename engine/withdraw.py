@@ -18,7 +18,7 @@ from .household import CASH_CLASS, Household
 from .location import horizon_tax_cost
 from .model import Flows, Scenario, Withdrawal
 from .plan import Plan, holdings_after, taxes
-from .results import Result, cents, trades_of
+from .results import MislocatedSale, Result, UnmetWithdrawExtra, WithdrawalSummary, WithdrawBaseline, WithdrawExtra, cents, trades_of
 from .scenarios import Options, Run, error_result, household_scenario, run_tool, solve_scenario
 from .solve import SolveOutcome
 from .taxdata import EARLY_WITHDRAWAL_AGE, EARLY_WITHDRAWAL_PENALTY, rmd_age
@@ -158,17 +158,14 @@ def rule_plan(u: TradeUniverse, order: Literal["pro_rata", "taxable_first"], amo
     return plan, ("complete" if short < 0.01 else f"short by ${short:,.2f}")
 
 
-def _baseline_summary(u: TradeUniverse, plan: Plan, status: str, income: dict[str, float]) -> dict:
+def _baseline_summary(u: TradeUniverse, plan: Plan, status: str, income: dict[str, float]) -> WithdrawBaseline:
     gains_tax, income_tax = plan_tax(u, plan, income)
     gross = sum(plan.withdrawals.values())
-    return {
-        "status": status,
-        "gross": cents(gross),
-        "estimated_tax": cents(gains_tax + income_tax),
-        "net": cents(gross - gains_tax - income_tax),
-        "by_account": {a: cents(w) for a, w in plan.withdrawals.items()},
-        "trades": [t.model_dump(exclude_none=True) for t in trades_of(u, plan)],
-    }
+    return WithdrawBaseline(
+        status=status, gross=cents(gross), estimated_tax=cents(gains_tax + income_tax),
+        net=cents(gross - gains_tax - income_tax), by_account={a: cents(w) for a, w in plan.withdrawals.items()},
+        trades=trades_of(u, plan),
+    )
 
 
 def withdraw(h: Household, amount: float, net: bool = False, options: Options | None = None) -> Result:
@@ -227,33 +224,30 @@ def _settle(u: TradeUniverse, sc: Scenario, solver: str, time_limit: float, outc
     return outcome, plan, []
 
 
-def withdraw_extra(run: Run) -> dict:
+def withdraw_extra(run: Run) -> WithdrawExtra:
     u, plan, w = run.u, run.plan, run.scenario.flows.withdrawal
     assert plan is not None and w is not None
     gains_tax, income_tax = plan_tax(u, plan, w.income_rate)
     gross = sum(plan.withdrawals.values())
     lots = {l.key: l for l in u.lots}
-    extra: dict = {}
-    extra["withdrawal"] = {
-        "gross": cents(gross), "estimated_tax": cents(gains_tax + income_tax), "net": cents(gross - gains_tax - income_tax),
-        "by_account": {a: cents(v) for a, v in sorted(plan.withdrawals.items())},
-        "required_distributions": {a: cents(v) for a, v in w.minimum.items()},
-    }
-    extra["mislocated_sold"] = [
-        {"account": k[0], "lot_id": k[1], "ticker": lots[k].ticker, "amount": cents(sh * lots[k].price)}
-        for k, sh in sorted(plan.sells.items())
-        if u.location.cost(lots[k].ticker, u.kind[k[0]]) > 1e-9
-    ]
-    frozen = run.scenario.trading.frozen_accounts
-    baselines = {
-        order: _baseline_summary(u, *rule_plan(u, order, w.amount, w.net, frozen, dict(w.income_rate)), dict(w.income_rate))
-        for order in ("pro_rata", "taxable_first")
-    }
-    extra["baselines"] = baselines
-    cheaper = min(baselines, key=lambda k: baselines[k]["estimated_tax"])
-    extra["savings_against"] = cheaper
-    extra["savings_tax"] = cents(baselines[cheaper]["estimated_tax"] - (gains_tax + income_tax))
-    return extra
+    frozen, income = run.scenario.trading.frozen_accounts, dict(w.income_rate)
+    baselines = {order: _baseline_summary(u, *rule_plan(u, order, w.amount, w.net, frozen, income), income) for order in ("pro_rata", "taxable_first")}
+    cheaper = min(baselines, key=lambda k: baselines[k].estimated_tax)
+    return WithdrawExtra(
+        withdrawal=WithdrawalSummary(
+            gross=cents(gross), estimated_tax=cents(gains_tax + income_tax), net=cents(gross - gains_tax - income_tax),
+            by_account={a: cents(v) for a, v in sorted(plan.withdrawals.items())},
+            required_distributions={a: cents(v) for a, v in w.minimum.items()},
+        ),
+        mislocated_sold=[
+            MislocatedSale(account=k[0], lot_id=k[1], ticker=lots[k].ticker, amount=cents(sh * lots[k].price))
+            for k, sh in sorted(plan.sells.items())
+            if u.location.cost(lots[k].ticker, u.kind[k[0]]) > 1e-9
+        ],
+        baselines=baselines,
+        savings_against=cheaper,
+        savings_tax=cents(baselines[cheaper].estimated_tax - (gains_tax + income_tax)),
+    )
 
 
 def _unmet(u: TradeUniverse, h: Household, amount: float, most: float, frozen: frozenset[str], solver: str, why: str = "", status: str = "infeasible") -> Result:
@@ -272,5 +266,5 @@ def _unmet(u: TradeUniverse, h: Household, amount: float, most: float, frozen: f
         parts.append(why)
     r = error_result("withdraw", h, f"cannot raise ${amount:,.2f}: " + "; ".join(parts),
                      status="error" if status == "error" else "infeasible", solver=solver)
-    r.extra["max_raisable"] = cents(most)
+    r.extra = UnmetWithdrawExtra(max_raisable=cents(most))
     return r
