@@ -2,6 +2,7 @@
 
 Both return figures computed here, so the assistant only ever shows numbers, never makes them.
 """
+
 from __future__ import annotations
 
 from pydantic import BaseModel
@@ -22,10 +23,18 @@ def summarize(h: Household, horizon_years: float = 10.0) -> Result:
     """The household as it stands: value, allocation against target, drift, location, tax drag."""
     u = build_universe(h, horizon_years)
     values, cash = holdings_after(u, Plan())
-    r = Result(tool="household_summary", household=h.name, as_of=h.as_of.isoformat(), status="optimal", solver="none",
-               solve_seconds=0.0, before=state_of(measure(u, values, cash)), warnings=list(u.warnings))
+    r = Result(
+        tool="household_summary",
+        household=h.name,
+        as_of=h.as_of.isoformat(),
+        status="optimal",
+        solver="none",
+        solve_seconds=0.0,
+        before=(before := state_of(measure(u, values, cash))),
+        warnings=list(u.warnings),
+    )
     r.extra = SummaryExtra(
-        accounts=[AccountSummary(id=a.id, kind=a.kind, owner=a.owner, value=r.before.account_values[a.id], lots=len(a.holdings)) for a in h.accounts],
+        accounts=[AccountSummary(id=a.id, kind=a.kind, owner=a.owner, value=before.account_values[a.id], lots=len(a.holdings)) for a in h.accounts],
         targets=dict(h.targets),
         unrealized_gain=cents(sum(l.shares * l.gain_per_share for l in u.lots if l.taxable)),
     )
@@ -52,7 +61,8 @@ def compare(a: Result, b: Result) -> Comparison:
     w_a = a.extra.withdrawal.estimated_tax if isinstance(a.extra, WithdrawExtra) else None
     w_b = b.extra.withdrawal.estimated_tax if isinstance(b.extra, WithdrawExtra) else None
     return Comparison(
-        tool_a=a.tool, tool_b=b.tool,
+        tool_a=a.tool,
+        tool_b=b.tool,
         estimated_tax=cents(tax(b) - tax(a)),
         trades=len(b.trades) - len(a.trades),
         drift_after=round((b.after.drift if b.after else 0.0) - (a.after.drift if a.after else 0.0), 6),

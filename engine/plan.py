@@ -3,9 +3,9 @@
 Every figure in a report is computed here from the lots and the plan's trades, never
 read off the solver's auxiliary variables, so reports and the model can check each other.
 """
+
 from __future__ import annotations
 
-import math
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -24,11 +24,12 @@ class Plan:
     withdrawals: dict[str, float] = field(default_factory=dict)  # account -> dollars
     deposits: dict[str, float] = field(default_factory=dict)  # account -> dollars
 
-    def merge(self, other: "Plan") -> "Plan":
+    def merge(self, other: Plan) -> Plan:
         return Plan({**self.sells, **other.sells}, {**self.buys, **other.buys}, {**self.withdrawals, **other.withdrawals}, {**self.deposits, **other.deposits})
 
 
 # ---- measures of a plan ----------------------------------------------------------------
+
 
 def washed_by_own_buys(u: TradeUniverse, plan: Plan) -> set[tuple[str, str]]:
     """Loss sells whose ticker (or one identical to it) the same plan buys in any account: the

@@ -3,6 +3,7 @@
 Built only from a Plan and the measures in `plan.py`; reports, CSV orders and explanations
 all read this object.
 """
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -301,13 +302,19 @@ def trades_of(u: TradeUniverse, plan: Plan) -> list[Trade]:
         gain = cents(shares * lot.gain_per_share) if lot.taxable else None
         out.append(
             Trade(
-                account=lot.account, ticker=lot.ticker, action="sell", shares=shares, price=lot.price,
-                amount=cents(shares * lot.price), lot_id=lot.lot_id,
+                account=lot.account,
+                ticker=lot.ticker,
+                action="sell",
+                shares=shares,
+                price=lot.price,
+                amount=cents(shares * lot.price),
+                lot_id=lot.lot_id,
                 acquired=lot.acquired.isoformat() if lot.acquired else None,
-                realized_gain=gain, term=lot.term if lot.taxable else None,  # type: ignore[arg-type]
+                realized_gain=gain,
+                term=lot.term if lot.taxable else None,
             )
         )
-    for (a, t) in sorted(plan.buys):
+    for a, t in sorted(plan.buys):
         shares, price = plan.buys[(a, t)], u.price(t)
         out.append(Trade(account=a, ticker=t, action="buy", shares=shares, price=price, amount=cents(shares * price)))
     return out
@@ -364,15 +371,23 @@ def assemble(
         return _assemble(tool, u, cost_rate, flows, outcome, plan, baseline, solver, warnings)
 
 
-def _assemble(tool: str, u: TradeUniverse, cost_rate: float, flows: Flows, outcome: SolveOutcome, plan: Plan | None,
-              baseline: tuple[Plan, str] | None, solver: str, warnings: list[str]) -> Result:
+def _assemble(
+    tool: str, u: TradeUniverse, cost_rate: float, flows: Flows, outcome: SolveOutcome, plan: Plan | None, baseline: tuple[Plan, str] | None, solver: str, warnings: list[str]
+) -> Result:
     h = u.household
     before_values, before_cash = holdings_after(u, Plan(), cost_rate)
     before = measure(u, before_values, before_cash, solver)
     base = Result(
-        tool=tool, household=h.name, as_of=h.as_of.isoformat(), status=outcome.status, solver=outcome.solver,
-        solve_seconds=round(outcome.seconds, 3), gap=None if outcome.gap is None else round(outcome.gap, 6),
-        message=outcome.message, before=state_of(before), warnings=list(u.warnings) + warnings,
+        tool=tool,
+        household=h.name,
+        as_of=h.as_of.isoformat(),
+        status=outcome.status,
+        solver=outcome.solver,
+        solve_seconds=round(outcome.seconds, 3),
+        gap=None if outcome.gap is None else round(outcome.gap, 6),
+        message=outcome.message,
+        before=state_of(before),
+        warnings=list(u.warnings) + warnings,
     )
     if plan is None or not outcome.has_plan:
         return base
@@ -385,8 +400,10 @@ def _assemble(tool: str, u: TradeUniverse, cost_rate: float, flows: Flows, outco
     income_tax = withdrawal_income_tax(flows, plan)
     tax = est.estimated_tax + income_tax  # every tool: all the tax the plan causes this year
     base.taxes = Taxes(
-        short_term_gain=cents(est.short_term_gain), long_term_gain=cents(est.long_term_gain),
-        estimated_tax=cents(tax), loss_carryforward=cents(est.loss_carryforward),
+        short_term_gain=cents(est.short_term_gain),
+        long_term_gain=cents(est.long_term_gain),
+        estimated_tax=cents(tax),
+        loss_carryforward=cents(est.loss_carryforward),
         withdrawal_income_tax=cents(income_tax),
         rates={"ordinary": pct(u.rates.ordinary), "short_term": pct(u.rates.short_term), "long_term": pct(u.rates.long_term)},
         tax_year=u.rates.year,
@@ -401,13 +418,19 @@ def _assemble(tool: str, u: TradeUniverse, cost_rate: float, flows: Flows, outco
         btrans = cost_rate * sum(traded_dollars(u, bplan).values())
         base.baseline = Baseline(
             description="each account rebalanced alone to the household target",
-            status=bstatus, trades=trades_of(u, bplan), estimated_tax=cents(btax), transaction=cents(btrans),
+            status=bstatus,
+            trades=trades_of(u, bplan),
+            estimated_tax=cents(btax),
+            transaction=cents(btrans),
             after=BaselineAfter(drift=pct(bafter.drift), location_score=round(bafter.location_score, 1), annual_tax_drag=cents(bafter.annual_tax_drag)),
         )
         loc_value = bafter.mislocation - after.mislocation
         loc_today = loc_value * u.location.present_value_factor
         base.savings = Savings(
-            tax=cents(btax - est.estimated_tax), location_value=cents(loc_value), location_value_today=cents(loc_today),
-            transaction=cents(btrans - transaction), total=cents(btax - est.estimated_tax + btrans - transaction + loc_today),
+            tax=cents(btax - est.estimated_tax),
+            location_value=cents(loc_value),
+            location_value_today=cents(loc_today),
+            transaction=cents(btrans - transaction),
+            total=cents(btax - est.estimated_tax + btrans - transaction + loc_today),
         )
     return base

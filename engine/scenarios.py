@@ -78,13 +78,13 @@ def household_scenario(
     *,
     harvest: bool = False,
     trading: Trading | None = None,
-    flows: Flows = Flows(),
+    flows: Flows | None = None,
     extra: Callable | None = None,
 ) -> Scenario:
     """The household model as every tool starts from it, for these options: tax, cost, drift,
     location, withdrawal cost and tie-break terms; cash, minimum trade, wash sale, gain budget and
     (with a withdrawal) amount-raised constraints."""
-    budget = gain_budget_of(u, o)
+    budget, flows = gain_budget_of(u, o), flows or Flows()
     constraints: list[Constraint] = [CashFundsBuys()]
     if o.min_trade > 0:
         constraints.append(MinimumTrade(o.min_trade))
@@ -117,18 +117,18 @@ def unknown_accounts(h: Household, **names: list[str]) -> list[str]:
     """Every account name a tool was given that the household lacks, as `field: message` lines.
     The one place account arguments are checked (the CLI turns them into exit 2)."""
     ids = [a.id for a in h.accounts]
-    return [
-        f"{fieldname}: no account {n!r}; accounts are {', '.join(ids)}"
-        for fieldname, given in names.items()
-        for n in given
-        if n not in ids
-    ]
+    return [f"{fieldname}: no account {n!r}; accounts are {', '.join(ids)}" for fieldname, given in names.items() for n in given if n not in ids]
 
 
 def error_result(tool: str, h: Household, message: str, status: str = "error", solver: str = "none") -> Result:
     return Result(
-        tool=tool, household=h.name, as_of=h.as_of.isoformat(), status=status,  # type: ignore[arg-type]
-        solver=solver, solve_seconds=0.0, message=message,
+        tool=tool,
+        household=h.name,
+        as_of=h.as_of.isoformat(),
+        status=status,
+        solver=solver,
+        solve_seconds=0.0,
+        message=message,
     )
 
 
@@ -143,8 +143,9 @@ def solve_scenario(u: TradeUniverse, sc: Scenario, solver: str, time_limit: floa
         nothing = Plan(deposits=sc.flows.deposited(u))
         cost = sc.objective(u, nothing)
         gap = abs(cost - outcome.bound) / max(1.0, abs(cost)) if outcome.bound is not None else None
-        idle = SolveOutcome("feasible", outcome.solver, cost, outcome.bound, gap, outcome.seconds,
-                            f"{outcome.message}; the plan is to trade nothing until a longer solve finds better")
+        idle = SolveOutcome(
+            "feasible", outcome.solver, cost, outcome.bound, gap, outcome.seconds, f"{outcome.message}; the plan is to trade nothing until a longer solve finds better"
+        )
         return idle, nothing
     with timing.phase("read"):
         return outcome, (read_plan(m, f) if outcome.has_plan else None)
@@ -154,11 +155,7 @@ def account_by_account(h: Household, u: TradeUniverse, sc: Scenario, o: Options,
     """The status quo: each account rebalanced alone to the household target, with the same
     lot-level tax care, but blind to the other accounts (no location, no cross-account netting)."""
     plan, statuses = Plan(), []
-    taxable_value = {
-        a.id: sum(l.shares * h.security(l.ticker).price for l in a.holdings) + a.cash
-        for a in h.accounts
-        if a.kind == "taxable"
-    }
+    taxable_value = {a.id: sum(l.shares * h.security(l.ticker).price for l in a.holdings) + a.cash for a in h.accounts if a.kind == "taxable"}
     all_taxable = sum(taxable_value.values()) or 1.0
     budget = sc.find(GainBudget)
     for acct in h.accounts:

@@ -1,10 +1,12 @@
 """contribute, locate and harvest: scenarios of the one household model, a few lines each
 plus what each reports beyond the shared Result."""
+
 from __future__ import annotations
 
 from collections import defaultdict
 
 from .household import Household
+from .model import Flows, Scenario, Trading
 from .results import (
     BlockedLot,
     Contribution,
@@ -20,7 +22,6 @@ from .results import (
     Result,
     cents,
 )
-from .model import Flows, Scenario, Trading
 from .scenarios import Options, Run, error_result, household_scenario, run_tool, unknown_accounts
 from .taxdata import tax_year
 from .universe import TradeUniverse
@@ -41,8 +42,7 @@ def contribute(h: Household, amount: float, account: str, options: Options | Non
     def extra(run: Run) -> ContributionExtra:
         return ContributionExtra(contribution=Contribution(account=account, amount=cents(amount)))
 
-    return run_tool("contribute", h, o, lambda u: household_scenario(
-        "contribute", u, o, trading=trading, flows=Flows(deposits={account: amount}), extra=extra))
+    return run_tool("contribute", h, o, lambda u: household_scenario("contribute", u, o, trading=trading, flows=Flows(deposits={account: amount}), extra=extra))
 
 
 def locate(h: Household, options: Options | None = None) -> Result:
@@ -76,7 +76,7 @@ def next_best_actions(u: TradeUniverse, r: Result) -> list[LocationAction]:
     by_account: dict[str, list] = defaultdict(list)
     for t in r.trades:
         by_account[t.account].append(t)
-    actions = []
+    actions: list[LocationAction] = []
     for account, trades in by_account.items():
         kind = u.kind[account]
         gain = 0.0
@@ -87,14 +87,20 @@ def next_best_actions(u: TradeUniverse, r: Result) -> list[LocationAction]:
         rate_tax = sum((t.realized_gain or 0.0) * (u.rates.short_term if t.term == "short" else u.rates.long_term) for t in trades if t.action == "sell")
         sells = [f"sell {t.ticker} {_money(t.amount)}" for t in trades if t.action == "sell"]
         buys = [f"buy {t.ticker} {_money(t.amount)}" for t in trades if t.action == "buy"]
-        actions.append({
-            "account": account, "kind": kind,
-            "action": f"In {account}: " + ", ".join(sells + buys),
-            "benefit_over_horizon": cents(gain), "tax_cost_today": cents(max(rate_tax, 0.0)),
-            "realized_gain": cents(tax),
-        })
-    actions.sort(key=lambda a: (a["tax_cost_today"] > 0, -(a["benefit_over_horizon"] / max(a["tax_cost_today"], 1.0))))
-    return [LocationAction(**a, rank=i) for i, a in enumerate(actions, 1)]
+        actions.append(
+            LocationAction(
+                account=account,
+                kind=kind,
+                action=f"In {account}: " + ", ".join(sells + buys),
+                benefit_over_horizon=cents(gain),
+                tax_cost_today=cents(max(rate_tax, 0.0)),
+                realized_gain=cents(tax),
+            )
+        )
+    actions.sort(key=lambda a: (a.tax_cost_today > 0, -(a.benefit_over_horizon / max(a.tax_cost_today, 1.0))))
+    for i, a in enumerate(actions, 1):
+        a.rank = i
+    return actions
 
 
 def _money(x: float) -> str:
@@ -109,15 +115,14 @@ def harvest(h: Household, min_loss: float = 500.0, gains: bool = False, options:
         candidates, blocked = harvest_candidates(u, min_loss, frozenset(o.exclude_accounts))
         keys = frozenset((c["account"], c["lot_id"]) for c in candidates)
         trading = Trading(sell_only=keys, frozen_accounts=frozenset(o.exclude_accounts), cost_rate=o.transaction_cost)
-        return household_scenario("harvest", u, o, harvest=True, trading=trading,
-                                  extra=lambda run: harvest_extra(run, candidates, blocked, gains))
+        return household_scenario("harvest", u, o, harvest=True, trading=trading, extra=lambda run: harvest_extra(run, candidates, blocked, gains))
 
     return run_tool("harvest", h, o, declare)
 
 
 def harvest_candidates(u: TradeUniverse, min_loss: float, excluded: frozenset[str]) -> tuple[list[dict], list[dict]]:
     """(lots worth harvesting, lots with such a loss that may not be sold and why)."""
-    substitutes = defaultdict(list)
+    substitutes: dict[str, list[str]] = defaultdict(list)
     for group in u.household.substitutes:
         for t in group:
             substitutes[t] += [x for x in group if x != t]
@@ -128,11 +133,9 @@ def harvest_candidates(u: TradeUniverse, min_loss: float, excluded: frozenset[st
         if not lot.is_loss or loss < min_loss:
             continue
         rate = u.rates.short_term if lot.term == "short" else u.rates.long_term
-        row = {"account": lot.account, "lot_id": lot.lot_id, "ticker": lot.ticker, "loss": cents(loss), "term": lot.term,
-               "tax_value": cents(loss * rate)}
+        row = {"account": lot.account, "lot_id": lot.lot_id, "ticker": lot.ticker, "loss": cents(loss), "term": lot.term, "tax_value": cents(loss * rate)}
         replacement = next(
-            (x for x in substitutes[lot.ticker]
-             if u.asset_class(x) == u.asset_class(lot.ticker) and u.wash_group[x] != u.wash_group[lot.ticker] and x not in u.buy_blocked),
+            (x for x in substitutes[lot.ticker] if u.asset_class(x) == u.asset_class(lot.ticker) and u.wash_group[x] != u.wash_group[lot.ticker] and x not in u.buy_blocked),
             None,
         )
         row["replacement"] = replacement
@@ -183,8 +186,9 @@ def gain_harvest(u: TradeUniverse, excluded: frozenset[str] = frozenset(), sold_
             break
         shares = min(l.shares, (headroom - used) / l.gain_per_share)
         gain = shares * l.gain_per_share
-        picks.append(GainLot(account=l.account, lot_id=l.lot_id, ticker=l.ticker, shares=round(shares, 6), gain=cents(gain),
-                             action="sell and buy back at once (a gain is not a wash sale)"))
+        picks.append(
+            GainLot(account=l.account, lot_id=l.lot_id, ticker=l.ticker, shares=round(shares, 6), gain=cents(gain), action="sell and buy back at once (a gain is not a wash sale)")
+        )
         used += gain
     state_tax = used * u.household.tax.state_rate
     return GainHarvest(headroom=cents(headroom), gain_realized=cents(used), federal_tax=0.0, state_tax=cents(state_tax), lots=picks)

@@ -9,8 +9,10 @@ The same household model with a withdrawal flow out of each account. A dollar ta
                so tax-free money comes last unless a penalty makes it the cheaper source.
 Required minimum distributions left for the year (`rmd_remaining`) are taken first.
 """
+
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import replace
 from typing import Literal
 
@@ -22,7 +24,7 @@ from .results import MislocatedSale, Result, UnmetWithdrawExtra, WithdrawalSumma
 from .scenarios import Options, Run, error_result, household_scenario, run_tool, solve_scenario
 from .solve import SolveOutcome
 from .taxdata import EARLY_WITHDRAWAL_AGE, EARLY_WITHDRAWAL_PENALTY, rmd_age
-from .universe import TradeUniverse, build_universe
+from .universe import TradeUniverse
 
 KIND_ORDER = {"taxable": 0, "traditional": 1, "roth": 2, "hsa": 3}
 
@@ -91,12 +93,13 @@ def capacity(u: TradeUniverse, frozen: frozenset[str]) -> dict[str, float]:
     return out
 
 
-def plan_tax(u: TradeUniverse, plan: Plan, income: dict[str, float]) -> tuple[float, float]:
+def plan_tax(u: TradeUniverse, plan: Plan, income: Mapping[str, float]) -> tuple[float, float]:
     """(capital-gains tax, income tax on withdrawals) of a plan, dollars."""
     return taxes(u, plan).estimated_tax, sum(income.get(a, 0.0) * w for a, w in plan.withdrawals.items())
 
 
 # ---- rule-based baselines ------------------------------------------------------------
+
 
 def _sell_for(u: TradeUniverse, plan: Plan, account: str, dollars: float, order: Literal["pro_rata", "taxable_first"]) -> float:
     """Raise `dollars` in one account by its rule; returns what it could not raise."""
@@ -109,7 +112,7 @@ def _sell_for(u: TradeUniverse, plan: Plan, account: str, dollars: float, order:
         by_ticker: dict[str, list] = {}
         for l in lots:
             by_ticker.setdefault(l.ticker, []).append(l)
-        for ticker, group in by_ticker.items():
+        for group in by_ticker.values():
             want = fraction * sum(l.shares * l.price for l in group)
             for l in sorted(group, key=fifo):
                 take = min(l.shares, want / l.price)
@@ -162,8 +165,11 @@ def _baseline_summary(u: TradeUniverse, plan: Plan, status: str, income: dict[st
     gains_tax, income_tax = plan_tax(u, plan, income)
     gross = sum(plan.withdrawals.values())
     return WithdrawBaseline(
-        status=status, gross=cents(gross), estimated_tax=cents(gains_tax + income_tax),
-        net=cents(gross - gains_tax - income_tax), by_account={a: cents(w) for a, w in plan.withdrawals.items()},
+        status=status,
+        gross=cents(gross),
+        estimated_tax=cents(gains_tax + income_tax),
+        net=cents(gross - gains_tax - income_tax),
+        by_account={a: cents(w) for a, w in plan.withdrawals.items()},
         trades=trades_of(u, plan),
     )
 
@@ -235,7 +241,9 @@ def withdraw_extra(run: Run) -> WithdrawExtra:
     cheaper = min(baselines, key=lambda k: baselines[k].estimated_tax)
     return WithdrawExtra(
         withdrawal=WithdrawalSummary(
-            gross=cents(gross), estimated_tax=cents(gains_tax + income_tax), net=cents(gross - gains_tax - income_tax),
+            gross=cents(gross),
+            estimated_tax=cents(gains_tax + income_tax),
+            net=cents(gross - gains_tax - income_tax),
             by_account={a: cents(v) for a, v in sorted(plan.withdrawals.items())},
             required_distributions={a: cents(v) for a, v in w.minimum.items()},
         ),
@@ -264,7 +272,6 @@ def _unmet(u: TradeUniverse, h: Household, amount: float, most: float, frozen: f
         parts.append(f"${reserves:,.2f} is held as cash reserves")
     if why:
         parts.append(why)
-    r = error_result("withdraw", h, f"cannot raise ${amount:,.2f}: " + "; ".join(parts),
-                     status="error" if status == "error" else "infeasible", solver=solver)
+    r = error_result("withdraw", h, f"cannot raise ${amount:,.2f}: " + "; ".join(parts), status="error" if status == "error" else "infeasible", solver=solver)
     r.extra = UnmetWithdrawExtra(max_raisable=cents(most))
     return r

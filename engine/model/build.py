@@ -114,7 +114,7 @@ def read_plan(m: pyo.ConcreteModel, f: Frame) -> Plan:
     u, ix = f.u, f.ix
     plan = Plan(deposits=f.flows.deposited(u))
     for key in m.LOTS:
-        x = pyo.value(m.sell[key])
+        x = pyo.value(m.sell[key], exception=False)  # None: a variable in no row
         lot = ix.lots[key]
         if x is not None and x > 1e-7:
             shares = _shares(x, u.whole_shares[lot.account], cap=lot.shares)
@@ -123,14 +123,14 @@ def read_plan(m: pyo.ConcreteModel, f: Frame) -> Plan:
             if shares > 0:
                 plan.sells[key] = shares
     for key in m.BUYS:
-        x = pyo.value(m.buy[key])
+        x = pyo.value(m.buy[key], exception=False)
         if x is not None and x > 1e-7:
             shares = _shares(x, u.whole_shares[key[0]])
             if shares > 0:
                 plan.buys[key] = shares
     if hasattr(m, "withdraw"):
         for a in m.WITHDRAW_FROM:
-            x = pyo.value(m.withdraw[a])
+            x = pyo.value(m.withdraw[a], exception=False)
             if x and x > 0.005:
                 plan.withdrawals[a] = round(x, 2)
     _trim_overspending(u, plan, f.trading.cost_rate)

@@ -63,16 +63,10 @@ class MinimumTrade(Constraint):
         def sold(m, a, t):
             return sum(m.sell_value[k] for k in ix.positions[(a, t)])
 
-        m.sell_at_least_minimum = pyo.Constraint(
-            m.POSITIONS, rule=lambda m, a, t: sold(m, a, t) >= min(floor, position_value[(a, t)]) * m.is_selling[a, t]
-        )
-        m.sell_only_if_trading = pyo.Constraint(
-            m.POSITIONS, rule=lambda m, a, t: sold(m, a, t) <= position_value[(a, t)] * m.is_selling[a, t]
-        )
+        m.sell_at_least_minimum = pyo.Constraint(m.POSITIONS, rule=lambda m, a, t: sold(m, a, t) >= min(floor, position_value[(a, t)]) * m.is_selling[a, t])
+        m.sell_only_if_trading = pyo.Constraint(m.POSITIONS, rule=lambda m, a, t: sold(m, a, t) <= position_value[(a, t)] * m.is_selling[a, t])
         m.buy_at_least_minimum = pyo.Constraint(m.BUYS, rule=lambda m, a, t: m.buy_value[a, t] >= floor * m.is_buying[a, t])
-        m.buy_only_if_trading = pyo.Constraint(
-            m.BUYS, rule=lambda m, a, t: m.buy_value[a, t] <= max(ix.affordable[a], 0.0) * m.is_buying[a, t]
-        )
+        m.buy_only_if_trading = pyo.Constraint(m.BUYS, rule=lambda m, a, t: m.buy_value[a, t] <= max(ix.affordable[a], 0.0) * m.is_buying[a, t])
         # The round trip only dodges the minimum trade (a $30 net order dressed as two $100 ones)
         # and costs a spread for nothing.
         buyable = set(ix.buys)
@@ -80,16 +74,15 @@ class MinimumTrade(Constraint):
         m.one_side_per_order = pyo.Constraint(m.BOTH_SIDES, rule=lambda m, a, t: m.is_selling[a, t] + m.is_buying[a, t] <= 1)
 
     def violation(self, f, plan):
-        u = f.u
+        u, ix = f.u, f.ix
         lots = {l.key: l for l in u.lots}
         sold: dict[tuple[str, str], float] = defaultdict(float)
-        held: dict[tuple[str, str], float] = defaultdict(float)
-        for l in u.lots:
-            held[(l.account, l.ticker)] += l.shares * l.price
+        # What the position may sell at most: its lots for sale (a smaller one may go whole).
+        held = {p: sum(ix.lots[k].shares * ix.lots[k].price for k in keys) for p, keys in ix.positions.items()}
         for key, shares in plan.sells.items():
             sold[(key[0], lots[key].ticker)] += shares * lots[key].price
         bought = {k: shares * u.price(k[1]) for k, shares in plan.buys.items()}
-        short = [min(self.dollars, held[p]) - v for p, v in sold.items() if v > 0]
+        short = [min(self.dollars, held.get(p, 0.0)) - v for p, v in sold.items() if v > 0]
         short += [self.dollars - v for v in bought.values() if v > 0]
         both = [min(sold[p], bought[p]) for p in sold if p in bought]
         return max([0.0] + short + both)
@@ -113,9 +106,7 @@ class WashSale(Constraint):
         m.loses_on = pyo.Var(m.WASH_GROUPS, domain=pyo.Binary)
         pairs = [(g, a, lot_id) for g in groups for a, lot_id in ix.loss_groups[g]]
         m.WASH_LOSS_LOTS = pyo.Set(initialize=pairs, dimen=3, ordered=True)
-        m.loss_only_if_group_sold = pyo.Constraint(
-            m.WASH_LOSS_LOTS, rule=lambda m, g, a, lot_id: m.sell[a, lot_id] <= ix.lots[(a, lot_id)].shares * m.loses_on[g]
-        )
+        m.loss_only_if_group_sold = pyo.Constraint(m.WASH_LOSS_LOTS, rule=lambda m, g, a, lot_id: m.sell[a, lot_id] <= ix.lots[(a, lot_id)].shares * m.loses_on[g])
         buy_pairs = [(g, a, t) for g in groups for a, t in buys_by_group[g]]
         m.WASH_BUYS = pyo.Set(initialize=buy_pairs, dimen=3, ordered=True)
         m.no_buy_of_loss_group = pyo.Constraint(
@@ -128,11 +119,7 @@ class WashSale(Constraint):
         u = f.u
         lots = {l.key: l for l in u.lots}
         bought = {u.wash_group[t] for (_, t) in plan.buys}
-        return sum(
-            -shares * lots[k].gain_per_share
-            for k, shares in plan.sells.items()
-            if lots[k].is_loss and u.wash_group[lots[k].ticker] in bought
-        )
+        return sum(-shares * lots[k].gain_per_share for k, shares in plan.sells.items() if lots[k].is_loss and u.wash_group[lots[k].ticker] in bought)
 
 
 @dataclass(frozen=True)

@@ -99,18 +99,8 @@ def index_of(u: TradeUniverse, trading: Trading, flows: Flows, min_trade: float)
     positions: dict[tuple[str, str], list[tuple[str, str]]] = defaultdict(list)
     for key, l in lots.items():
         positions[(l.account, l.ticker)].append(key)
-    affordable = {
-        a: u.cash[a]
-        - u.reserve[a]
-        + flows.deposits.get(a, 0.0)
-        + sum(l.shares * l.price for l in lots.values() if l.account == a)
-        for a in u.accounts
-    }
-    buys = [
-        (a, t)
-        for a, t in u.buyable
-        if a not in frozen and affordable[a] >= min(min_trade, u.price(t)) - 1e-9
-    ]
+    affordable = {a: u.cash[a] - u.reserve[a] + flows.deposits.get(a, 0.0) + sum(l.shares * l.price for l in lots.values() if l.account == a) for a in u.accounts}
+    buys = [(a, t) for a, t in u.buyable if a not in frozen and affordable[a] >= min(min_trade, u.price(t)) - 1e-9]
     loss_groups: dict[str, list[tuple[str, str]]] = defaultdict(list)
     for key, l in lots.items():
         if l.is_loss:
@@ -134,9 +124,7 @@ def add_decisions(m: pyo.ConcreteModel, f: Frame) -> None:
         return pyo.NonNegativeIntegers if whole[a] else pyo.NonNegativeReals
 
     m.sell = pyo.Var(m.LOTS, bounds=lambda m, a, lot_id: (0.0, ix.lots[(a, lot_id)].shares), domain=integral)
-    m.buy = pyo.Var(
-        m.BUYS, bounds=lambda m, a, t: (0.0, _most_shares(ix.affordable[a], u.price(t), whole[a])), domain=integral
-    )
+    m.buy = pyo.Var(m.BUYS, bounds=lambda m, a, t: (0.0, _most_shares(ix.affordable[a], u.price(t), whole[a])), domain=integral)
     m.sell_value = pyo.Expression(m.LOTS, rule=lambda m, a, lot_id: m.sell[a, lot_id] * ix.lots[(a, lot_id)].price)
     m.buy_value = pyo.Expression(m.BUYS, rule=lambda m, a, t: m.buy[a, t] * u.price(t))
     w = f.flows.withdrawal

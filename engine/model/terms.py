@@ -118,15 +118,10 @@ class DriftPenalty(Term):
         m.over = pyo.Var(m.CLASSES, domain=pyo.NonNegativeReals)
         m.under = pyo.Var(m.CLASSES, domain=pyo.NonNegativeReals)
         m.beyond_band = pyo.Var(m.CLASSES, domain=pyo.NonNegativeReals)
-        m.deviation = pyo.Constraint(
-            m.CLASSES, rule=lambda m, c: m.over[c] - m.under[c] == m.class_value[c] - target(c) * m.total_after
-        )
+        m.deviation = pyo.Constraint(m.CLASSES, rule=lambda m, c: m.over[c] - m.under[c] == m.class_value[c] - target(c) * m.total_after)
         band = self.tolerance * f.flows.value_after(u)
         m.band = pyo.Constraint(m.CLASSES, rule=lambda m, c: m.beyond_band[c] >= m.over[c] + m.under[c] - band)
-        m.drift_penalty = pyo.Expression(
-            expr=0.5
-            * sum(self.inside * (m.over[c] + m.under[c]) + self.outside * m.beyond_band[c] for c in m.CLASSES)
-        )
+        m.drift_penalty = pyo.Expression(expr=0.5 * sum(self.inside * (m.over[c] + m.under[c]) + self.outside * m.beyond_band[c] for c in m.CLASSES))
         return m.drift_penalty
 
     def value(self, f, plan):
