@@ -7,7 +7,7 @@ EXAMPLE ?= examples/rivera.json
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run example test bench setup system-deps browser-deps clean
+.PHONY: run example check test bench setup system-deps browser-deps clean
 
 $(BIN)/householder: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -32,7 +32,13 @@ run: setup
 example: setup
 	$(BIN)/householder rebalance $(EXAMPLE)
 
-test: setup browser-deps
+# Lint, format and type checks on the engine and the tool calls first (config in pyproject.toml).
+check: setup
+	$(BIN)/ruff check engine tools
+	$(BIN)/ruff format --check engine tools
+	$(BIN)/mypy
+
+test: setup browser-deps check
 	$(BIN)/python -m pytest -q -n 2 --dist loadfile
 
 # Every tool at every size (S, M, L, XL) with GLPK and HiGHS; writes bench/RESULTS.md (about 15 minutes).

@@ -58,7 +58,9 @@ from assistant.parser import ParserPicker, Reply, parse
 from assistant.store import Store, digest
 from assistant.workers import SolvePool
 from engine import Household, HouseholdError, Result, load_household, parse_household
+from engine.results import WithdrawExtra
 from formats import import_positions, orders_csv
+from formats.report import trade_rows
 from tools import HouseholdBook, ToolOutcome
 
 log = logging.getLogger("householder.app")
@@ -363,9 +365,8 @@ def status_line(r: Result) -> str:
 def savings_headline(r: Result) -> str:
     """The dollars this plan saves against the account-by-account way, as the result states them."""
     x = r.extra
-    if "savings_tax" in x:
-        against = str(x.get("savings_against", "the baseline")).replace("_", " ")
-        return f"**Saves {money(x['savings_tax'])} in tax** against taking it {against}."
+    if isinstance(x, WithdrawExtra):
+        return f"**Saves {money(x.savings_tax)} in tax** against taking it {x.savings_against.replace('_', ' ')}."
     if r.savings:
         s = r.savings
         return (f"**Saves {money(s.total)}** against rebalancing each account on its own, in today's dollars: "
@@ -382,27 +383,23 @@ def trades_table(r: Result) -> str:
     if not r.trades:
         return "No trades."
     rows = [TRADES_HEADER, "|---|---|---|---:|---:|---|---:|---|"]
-    for t in r.trades[:TRADES_SHOWN]:
-        gain = money(t.realized_gain) if t.realized_gain is not None else ""
-        rows.append(f"| {t.account} | {t.action} | {t.ticker} | {t.shares:g} | {money(t.amount)} | {t.lot_id or ''} | {gain} | {t.term or ''} |")
+    rows += ["| " + " | ".join(row) + " |" for row in trade_rows(r.trades[:TRADES_SHOWN])]
     if len(r.trades) > TRADES_SHOWN:
         rows += ["", _more_trades(len(r.trades) - TRADES_SHOWN)]
     return "\n".join(rows)
 
 
-def clip_trades(text: str) -> str:
-    """The explanation with its trades table cut to TRADES_SHOWN rows for the screen."""
+def clip_trades(text: str, r: Result) -> str:
+    """The explanation with its trades table replaced by the result's, built from the trades as
+    data and cut to TRADES_SHOWN rows for the screen."""
     lines = text.split("\n")
     if TRADES_HEADER not in lines:
         return text
-    first = lines.index(TRADES_HEADER) + 2  # past the header and its |---| rule
-    last = first
+    first = lines.index(TRADES_HEADER)
+    last = first + 2  # past the header and its |---| rule
     while last < len(lines) and lines[last].startswith("|"):
         last += 1
-    hidden = last - first - TRADES_SHOWN
-    if hidden <= 0:
-        return text
-    return "\n".join(lines[: first + TRADES_SHOWN] + ["", _more_trades(hidden)] + lines[last:])
+    return "\n".join(lines[:first] + [trades_table(r)] + lines[last:])
 
 
 def allocation_chart(r: Result, targets: dict[str, float]) -> go.Figure | None:
@@ -500,7 +497,7 @@ async def send_answer(answer: Answer) -> None:
         await cl.Message(content="\n\n".join(n for n in notes if n), elements=await _elements(book, answer)).send()
         return
     parts = [headline] if headline else []
-    parts.append(clip_trades(answer.explanation))
+    parts.append(clip_trades(answer.explanation, r))
     if not has_table and r.trades:
         parts.append(trades_table(r))
     await cl.Message(content="\n\n".join(parts), elements=await _elements(book, answer)).send()

@@ -66,10 +66,16 @@ def _add_plan_flags(p: argparse.ArgumentParser) -> None:
                    help="layout of --trades-csv: generic (one row per trade), desk (one row per order with lot relief), desk-lots (one row per lot relieved)")
 
 
-def _household(args: argparse.Namespace):
-    """The household file, read and validated; then the --trades-csv target checked, so a bad
-    output path is refused before minutes of solving, not after."""
+def _household(args: argparse.Namespace, **accounts: list[str]):
+    """The household file, read and validated, with every account a flag names checked against it;
+    then the --trades-csv target checked, so a bad output path is refused before minutes of
+    solving, not after. Any problem is bad input (exit 2)."""
+    from engine.scenarios import unknown_accounts
+
     household = load_household(args.household)
+    bad = unknown_accounts(household, **{f"--{k}": v for k, v in accounts.items()}, **{"--exclude": args.exclude or []})
+    if bad:
+        raise InputError("; ".join(bad))
     for w in household.input_warnings:
         print(f"householder: warning: {w}", file=sys.stderr)
     if args.trades_csv:
@@ -133,7 +139,7 @@ def cmd_withdraw(args: argparse.Namespace) -> int:
 def cmd_contribute(args: argparse.Namespace) -> int:
     from engine import contribute
 
-    household = _household(args)
+    household = _household(args, account=[args.account])
     return _emit(contribute(household, _amount(args.amount), args.account, _options(args), allow_sells=args.allow_sells), household, args)
 
 

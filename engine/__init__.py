@@ -3,6 +3,7 @@
 Public API: load a household, run a tool, read the Result. Names are imported on first use
 (PEP 562), so `import engine.household` or the CLI's `--help` does not load Pyomo.
 """
+
 from __future__ import annotations
 
 from importlib import import_module

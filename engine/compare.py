@@ -2,14 +2,14 @@
 
 Both return figures computed here, so the assistant only ever shows numbers, never makes them.
 """
+
 from __future__ import annotations
 
 from pydantic import BaseModel
 
 from .household import Household, Restriction
-from .model import Settings
 from .plan import Plan, holdings_after, measure
-from .results import Result, cents, state_of
+from .results import AccountSummary, Result, SummaryExtra, WithdrawExtra, cents, state_of
 from .universe import build_universe
 
 
@@ -22,14 +22,22 @@ def with_no_sell(h: Household, tickers: list[str]) -> Household:
 def summarize(h: Household, horizon_years: float = 10.0) -> Result:
     """The household as it stands: value, allocation against target, drift, location, tax drag."""
     u = build_universe(h, horizon_years)
-    values, cash = holdings_after(u, Plan(), Settings())
-    r = Result(tool="household_summary", household=h.name, as_of=h.as_of.isoformat(), status="optimal", solver="none",
-               solve_seconds=0.0, before=state_of(measure(u, values, cash)), warnings=list(u.warnings))
-    r.extra["accounts"] = [
-        {"id": a.id, "kind": a.kind, "owner": a.owner, "value": r.before.account_values[a.id], "lots": len(a.holdings)} for a in h.accounts
-    ]
-    r.extra["targets"] = dict(h.targets)
-    r.extra["unrealized_gain"] = cents(sum(l.shares * l.gain_per_share for l in u.lots if l.taxable))
+    values, cash = holdings_after(u, Plan())
+    r = Result(
+        tool="household_summary",
+        household=h.name,
+        as_of=h.as_of.isoformat(),
+        status="optimal",
+        solver="none",
+        solve_seconds=0.0,
+        before=(before := state_of(measure(u, values, cash))),
+        warnings=list(u.warnings),
+    )
+    r.extra = SummaryExtra(
+        accounts=[AccountSummary(id=a.id, kind=a.kind, owner=a.owner, value=before.account_values[a.id], lots=len(a.holdings)) for a in h.accounts],
+        targets=dict(h.targets),
+        unrealized_gain=cents(sum(l.shares * l.gain_per_share for l in u.lots if l.taxable)),
+    )
     return r
 
 
@@ -50,10 +58,11 @@ def compare(a: Result, b: Result) -> Comparison:
     def tax(r: Result) -> float:
         return r.taxes.estimated_tax if r.taxes else 0.0
 
-    w_a = (a.extra.get("withdrawal") or {}).get("estimated_tax")
-    w_b = (b.extra.get("withdrawal") or {}).get("estimated_tax")
+    w_a = a.extra.withdrawal.estimated_tax if isinstance(a.extra, WithdrawExtra) else None
+    w_b = b.extra.withdrawal.estimated_tax if isinstance(b.extra, WithdrawExtra) else None
     return Comparison(
-        tool_a=a.tool, tool_b=b.tool,
+        tool_a=a.tool,
+        tool_b=b.tool,
         estimated_tax=cents(tax(b) - tax(a)),
         trades=len(b.trades) - len(a.trades),
         drift_after=round((b.after.drift if b.after else 0.0) - (a.after.drift if a.after else 0.0), 6),

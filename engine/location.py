@@ -17,6 +17,7 @@ the household it equals the dollars lost against the best reachable location. Pr
 space this way keeps the model from tilting the allocation (say, into cash, which no account
 taxes) just to avoid location costs.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -122,7 +123,7 @@ def _transport_pyomo(kinds, assets, kind_size, asset_size, coef, sense, solver, 
     m.kind_full = pyo.Constraint(kinds, rule=lambda m, k: sum(m.x[k, t] for t in assets) == kind_size[k])
     m.asset_placed = pyo.Constraint(assets, rule=lambda m, t: sum(m.x[k, t] for k in kinds) == asset_size[t])
     m.cost = pyo.Objective(expr=sum(m.x[k, t] * coef[(k, t)] for k in kinds for t in assets), sense=pyo.minimize if sense == "min" else pyo.maximize)
-    outcome = solve(m, solver, time_limit=10, duals=duals)  # type: ignore[arg-type]
+    outcome = solve(m, solver, time_limit=10, duals=duals)
     if not outcome.has_plan:
         return None, None
     potentials = None
@@ -156,11 +157,7 @@ def location_table(h: Household, rates: Rates, kind_of: dict[str, str], years: f
     class_return: dict[str, list[float]] = {}
     for s in h.securities:
         class_return.setdefault(s.asset_class, []).append(s.expected_return)
-    target_return = sum(
-        w * (sum(class_return[c]) / len(class_return[c]) if c in class_return else 0.0)
-        for c, w in h.targets.items()
-        if c != CASH_CLASS
-    )
+    target_return = sum(w * (sum(class_return[c]) / len(class_return[c]) if c in class_return else 0.0) for c, w in h.targets.items() if c != CASH_CLASS)
     return LocationTable(
         horizon_years=years,
         mislocation=mislocation,

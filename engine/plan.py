@@ -1,19 +1,16 @@
-"""A plan read back from the solved model, and everything measured from it.
+"""A plan (trades, withdrawals, deposits), and everything measured from it.
 
 Every figure in a report is computed here from the lots and the plan's trades, never
 read off the solver's auxiliary variables, so reports and the model can check each other.
 """
+
 from __future__ import annotations
 
-import math
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-import pyomo.environ as pyo
-
 from .household import CASH_CLASS
 from .location import CASH, reachable_mislocation
-from .model import TIE_BREAK_PER_DOLLAR, Index, Settings, net_loss_floor
 from .tax import TaxEstimate, capital_gains_tax
 from .universe import TradeUniverse
 
@@ -27,65 +24,12 @@ class Plan:
     withdrawals: dict[str, float] = field(default_factory=dict)  # account -> dollars
     deposits: dict[str, float] = field(default_factory=dict)  # account -> dollars
 
-    def merge(self, other: "Plan") -> "Plan":
+    def merge(self, other: Plan) -> Plan:
         return Plan({**self.sells, **other.sells}, {**self.buys, **other.buys}, {**self.withdrawals, **other.withdrawals}, {**self.deposits, **other.deposits})
 
 
-def _shares(x: float, whole: bool, cap: float | None = None, down: bool = False) -> float:
-    if whole:
-        v = float(math.floor(x + 1e-6)) if down else float(round(x))
-    else:
-        v = math.floor(x / SHARE_STEP + 1e-6) * SHARE_STEP if down else round(x, 6)
-        v = round(v, 6)
-    return min(v, cap) if cap is not None else v
-
-
-def read_plan(m: pyo.ConcreteModel, ix: Index, u: TradeUniverse, s: Settings) -> Plan:
-    """Trades from the solved model, in orderable share steps, never spending below a reserve."""
-    plan = Plan(deposits={a: d for a, d in s.deposits.items() if d and a in u.cash})
-    for key in m.LOTS:
-        x = pyo.value(m.sell[key])
-        lot = ix.lots[key]
-        if x is not None and x > 1e-7:
-            shares = _shares(x, u.whole_shares[lot.account], cap=lot.shares)
-            if abs(shares - lot.shares) < 1e-6:
-                shares = lot.shares
-            if shares > 0:
-                plan.sells[key] = shares
-    for key in m.BUYS:
-        x = pyo.value(m.buy[key])
-        if x is not None and x > 1e-7:
-            shares = _shares(x, u.whole_shares[key[0]])
-            if shares > 0:
-                plan.buys[key] = shares
-    if hasattr(m, "withdraw"):
-        for a in m.WITHDRAW_FROM:
-            x = pyo.value(m.withdraw[a])
-            if x and x > 0.005:
-                plan.withdrawals[a] = round(x, 2)
-    _trim_overspending(u, plan, s)
-    return plan
-
-
-def _trim_overspending(u: TradeUniverse, plan: Plan, s: Settings) -> None:
-    """Rounding shares to the nearest step can overspend by a few cents: take it off the largest buy."""
-    _, cash = holdings_after(u, plan, s)
-    for a in u.accounts:
-        short = u.reserve[a] - cash[a]
-        if short <= 0:
-            continue
-        buys = [k for k in plan.buys if k[0] == a]
-        if not buys:
-            continue
-        key = max(buys, key=lambda k: plan.buys[k] * u.price(k[1]))
-        price, step = u.price(key[1]), (1.0 if u.whole_shares[a] else SHARE_STEP)
-        cut = math.ceil(short * (1 + s.transaction_cost) / price / step - 1e-9) * step
-        plan.buys[key] = round(max(0.0, plan.buys[key] - cut), 6)
-        if plan.buys[key] == 0:
-            del plan.buys[key]
-
-
 # ---- measures of a plan ----------------------------------------------------------------
+
 
 def washed_by_own_buys(u: TradeUniverse, plan: Plan) -> set[tuple[str, str]]:
     """Loss sells whose ticker (or one identical to it) the same plan buys in any account: the
@@ -133,8 +77,9 @@ def traded_dollars(u: TradeUniverse, plan: Plan) -> dict[str, float]:
     return out
 
 
-def holdings_after(u: TradeUniverse, plan: Plan, s: Settings) -> tuple[dict[tuple[str, str], float], dict[str, float]]:
-    """(dollars per (account, ticker), cash per account) after the plan, from lots and trades."""
+def holdings_after(u: TradeUniverse, plan: Plan, cost_rate: float = 0.0) -> tuple[dict[tuple[str, str], float], dict[str, float]]:
+    """(dollars per (account, ticker), cash per account) after the plan, from lots and trades;
+    `cost_rate` is the transaction cost, fraction of each trade's dollars."""
     values: dict[tuple[str, str], float] = defaultdict(float)
     cash = dict(u.cash)
     lots = {l.key: l for l in u.lots}
@@ -146,7 +91,7 @@ def holdings_after(u: TradeUniverse, plan: Plan, s: Settings) -> tuple[dict[tupl
         values[(a, t)] += shares * u.price(t)
         cash[a] -= shares * u.price(t)
     for a, dollars in traded_dollars(u, plan).items():
-        cash[a] -= s.transaction_cost * dollars
+        cash[a] -= cost_rate * dollars
     for a, d in plan.deposits.items():
         cash[a] += d
     for a, w in plan.withdrawals.items():
@@ -209,35 +154,4 @@ def measure(u: TradeUniverse, values: dict[tuple[str, str], float], cash: dict[s
         annual_tax_drag=drag,
         after_tax_return=(growth - drag) / total if total > 0 else 0.0,
         account_values=account_values,
-    )
-
-
-def objective_of(u: TradeUniverse, s: Settings, plan: Plan, withdraw_cost: float = 0.0) -> float:
-    """The model's objective, in dollars, recomputed for any plan (the household's or the baseline's)."""
-    st, lt = realized(u, plan)
-    carried = u.household.tax.loss_carryforward
-    tax_value = u.rates.short_term * st + u.rates.long_term * (lt - carried)
-    tax_cost = tax_value if s.harvest else max(net_loss_floor(u), tax_value)
-    traded = traded_dollars(u, plan)
-    values, cash = holdings_after(u, plan, s)
-    h = u.household
-    class_values = {c: 0.0 for c in u.classes}
-    for (a, t), v in values.items():
-        class_values[u.asset_class(t)] += v
-    class_values[CASH_CLASS] += sum(cash.values())
-    total = sum(class_values.values())
-    band = s.tolerance * max(u.total_value() + sum(s.deposits.values()) - (s.withdraw_amount or 0.0), 0.0)
-    drift_penalty = 0.5 * sum(
-        s.drift_cost_inside * abs(class_values[c] - h.target(c) * total) + s.drift_cost_outside * max(0.0, abs(class_values[c] - h.target(c) * total) - band)
-        for c in u.classes
-    )
-    loc = u.location
-    mislocation = sum(v * loc.cost(t, u.kind[a]) for (a, t), v in values.items())
-    return (
-        tax_cost
-        + s.transaction_cost * sum(traded.values())
-        + drift_penalty
-        + s.location_weight * loc.present_value_factor * mislocation
-        + withdraw_cost
-        + TIE_BREAK_PER_DOLLAR * sum(traded.values())
     )

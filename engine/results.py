@@ -3,15 +3,16 @@
 Built only from a Plan and the measures in `plan.py`; reports, CSV orders and explanations
 all read this object.
 """
+
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Literal, Optional
+from typing import Any, Literal, Optional, Union
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field, field_serializer, model_serializer
 
+from .model.frame import Flows
 from .plan import Plan, StateMeasures, holdings_after, measure, taxes, traded_dollars
-from .model import Settings
 from .solve import SolveOutcome
 from .taxdata import WASH_SALE_DAYS
 from .timing import phase
@@ -96,6 +97,180 @@ class DoNotBuy(BaseModel):
     reason: str
 
 
+class Record(BaseModel):
+    """A typed row of a tool's extra. It still reads like the dict it replaced (`row["key"]`,
+    `row.get("key")`, `"key" in row`), so callers written against the dict keep working."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    def _has(self, key: str) -> bool:
+        return key in type(self).model_fields
+
+    def __getitem__(self, key: str) -> Any:
+        if not self._has(key):
+            raise KeyError(key)
+        return getattr(self, key)
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self[key] if self._has(key) else default
+
+    def __contains__(self, key: object) -> bool:
+        return isinstance(key, str) and self._has(key)
+
+
+class Extra(Record):
+    """What a tool reports beyond the shared fields. Fields left None are not written, so the JSON
+    carries only what the tool produced. This base is rebalance's extra."""
+
+    total_seconds: Optional[float] = Field(None, description="wall-clock seconds from solve to report")
+
+    def _has(self, key: str) -> bool:
+        # An optional part the tool did not produce (None) is absent, as in the JSON.
+        return key in type(self).model_fields and getattr(self, key) is not None
+
+    @model_serializer(mode="wrap")
+    def _only_what_was_produced(self, handler: Any) -> dict[str, Any]:
+        return {k: v for k, v in handler(self).items() if v is not None}
+
+
+class WithdrawalSummary(Record):
+    gross: float = Field(description="dollars taken out of the accounts")
+    estimated_tax: float = Field(description="dollars: capital-gains tax plus income tax on withdrawals")
+    net: float = Field(description="gross minus estimated_tax")
+    by_account: dict[str, float]
+    required_distributions: dict[str, float]
+
+
+class MislocatedSale(Record):
+    account: str
+    lot_id: str
+    ticker: str
+    amount: float
+
+
+class WithdrawBaseline(Record):
+    status: str
+    gross: float
+    estimated_tax: float
+    net: float
+    by_account: dict[str, float]
+    trades: list[Trade]
+
+    @field_serializer("trades")
+    def _trades(self, trades: list[Trade]) -> list[dict[str, Any]]:
+        return [t.model_dump(exclude_none=True) for t in trades]
+
+
+class WithdrawExtra(Extra):
+    withdrawal: WithdrawalSummary
+    mislocated_sold: list[MislocatedSale]
+    baselines: dict[str, WithdrawBaseline] = Field(description="pro_rata and taxable_first rule-based plans")
+    savings_against: str
+    savings_tax: float = Field(description="dollars of tax saved against the cheaper baseline")
+
+
+class UnmetWithdrawExtra(Extra):
+    max_raisable: float = Field(description="gross dollars the household can raise at most")
+
+
+class HarvestCandidate(Record):
+    account: str
+    lot_id: str
+    ticker: str
+    loss: float
+    term: Optional[str]
+    tax_value: float = Field(description="dollars of tax the loss is worth at the household's rate")
+    replacement: Optional[str]
+    harvested: bool = Field(description="whether the plan sells this lot")
+
+
+class BlockedLot(Record):
+    account: str
+    lot_id: str
+    ticker: str
+    loss: float
+    term: Optional[str]
+    tax_value: float
+    replacement: Optional[str]
+    why: str
+
+
+class GainLot(Record):
+    account: str
+    lot_id: str
+    ticker: str
+    shares: float
+    gain: float
+    action: str
+
+
+class GainHarvest(Record):
+    headroom: float = Field(description="dollars of long-term gain that fit in the 0% bracket")
+    gain_realized: float
+    federal_tax: float
+    state_tax: float
+    lots: list[GainLot]
+
+
+class HarvestExtra(Extra):
+    candidates: list[HarvestCandidate]
+    blocked: list[BlockedLot]
+    loss_rules: Optional[str] = None
+    gain_harvest: Optional[GainHarvest] = None
+
+
+class LocationSummary(Record):
+    score_now: float
+    score_after_plan: float
+    score_best: float
+    annual_tax_drag_now: float
+    annual_tax_drag_after_plan: float
+    lost_over_horizon_now: float
+    gained_over_horizon_by_plan: float
+    horizon_years: float
+
+
+class LocationAction(Record):
+    account: str
+    kind: str
+    action: str
+    benefit_over_horizon: float
+    tax_cost_today: float
+    realized_gain: float
+    rank: int = 0
+
+
+class LocationExtra(Extra):
+    location: LocationSummary
+    next_best_actions: list[LocationAction]
+
+
+class Contribution(Record):
+    account: str
+    amount: float
+
+
+class ContributionExtra(Extra):
+    contribution: Contribution
+
+
+class AccountSummary(Record):
+    id: str
+    kind: str
+    owner: Optional[str]
+    value: float
+    lots: int
+
+
+class SummaryExtra(Extra):
+    accounts: list[AccountSummary]
+    targets: dict[str, float]
+    unrealized_gain: float
+
+
+AnyExtra = Union[WithdrawExtra, HarvestExtra, LocationExtra, ContributionExtra, UnmetWithdrawExtra, SummaryExtra, Extra]
+
+
 class Result(BaseModel):
     tool: str
     household: str
@@ -114,7 +289,7 @@ class Result(BaseModel):
     savings: Optional[Savings] = None
     do_not_buy: list[DoNotBuy] = []
     warnings: list[str] = []
-    extra: dict = Field(default_factory=dict, description="what a tool adds beyond the shared fields")
+    extra: AnyExtra = Field(default_factory=Extra, description="what a tool adds beyond the shared fields")
     disclaimer: str = DISCLAIMER
 
 
@@ -127,13 +302,19 @@ def trades_of(u: TradeUniverse, plan: Plan) -> list[Trade]:
         gain = cents(shares * lot.gain_per_share) if lot.taxable else None
         out.append(
             Trade(
-                account=lot.account, ticker=lot.ticker, action="sell", shares=shares, price=lot.price,
-                amount=cents(shares * lot.price), lot_id=lot.lot_id,
+                account=lot.account,
+                ticker=lot.ticker,
+                action="sell",
+                shares=shares,
+                price=lot.price,
+                amount=cents(shares * lot.price),
+                lot_id=lot.lot_id,
                 acquired=lot.acquired.isoformat() if lot.acquired else None,
-                realized_gain=gain, term=lot.term if lot.taxable else None,  # type: ignore[arg-type]
+                realized_gain=gain,
+                term=lot.term if lot.taxable else None,
             )
         )
-    for (a, t) in sorted(plan.buys):
+    for a, t in sorted(plan.buys):
         shares, price = plan.buys[(a, t)], u.price(t)
         out.append(Trade(account=a, ticker=t, action="buy", shares=shares, price=price, amount=cents(shares * price)))
     return out
@@ -168,10 +349,17 @@ def do_not_buy(u: TradeUniverse, plan: Plan) -> list[DoNotBuy]:
     return sorted(out.values(), key=lambda d: d.ticker)
 
 
+def withdrawal_income_tax(flows: Flows, plan: Plan) -> float:
+    """Dollars of income tax (and early-withdrawal penalty) on the plan's withdrawals."""
+    w = flows.withdrawal
+    return 0.0 if w is None else sum(w.income_rate.get(a, 0.0) * d for a, d in plan.withdrawals.items())
+
+
 def assemble(
     tool: str,
     u: TradeUniverse,
-    s: Settings,
+    cost_rate: float,
+    flows: Flows,
     outcome: SolveOutcome,
     plan: Plan | None,
     baseline: tuple[Plan, str] | None,
@@ -180,50 +368,69 @@ def assemble(
 ) -> Result:
     """The Result of a solved scenario: plan, before/after measures, taxes, baseline, savings."""
     with phase("report"):
-        return _assemble(tool, u, s, outcome, plan, baseline, solver, warnings)
+        return _assemble(tool, u, cost_rate, flows, outcome, plan, baseline, solver, warnings)
 
 
-def _assemble(tool: str, u: TradeUniverse, s: Settings, outcome: SolveOutcome, plan: Plan | None,
-              baseline: tuple[Plan, str] | None, solver: str, warnings: list[str]) -> Result:
+def _assemble(
+    tool: str, u: TradeUniverse, cost_rate: float, flows: Flows, outcome: SolveOutcome, plan: Plan | None, baseline: tuple[Plan, str] | None, solver: str, warnings: list[str]
+) -> Result:
     h = u.household
-    before_values, before_cash = holdings_after(u, Plan(), s)
+    before_values, before_cash = holdings_after(u, Plan(), cost_rate)
     before = measure(u, before_values, before_cash, solver)
     base = Result(
-        tool=tool, household=h.name, as_of=h.as_of.isoformat(), status=outcome.status, solver=outcome.solver,
-        solve_seconds=round(outcome.seconds, 3), gap=None if outcome.gap is None else round(outcome.gap, 6),
-        message=outcome.message, before=state_of(before), warnings=list(u.warnings) + warnings,
+        tool=tool,
+        household=h.name,
+        as_of=h.as_of.isoformat(),
+        status=outcome.status,
+        solver=outcome.solver,
+        solve_seconds=round(outcome.seconds, 3),
+        gap=None if outcome.gap is None else round(outcome.gap, 6),
+        message=outcome.message,
+        before=state_of(before),
+        warnings=list(u.warnings) + warnings,
     )
     if plan is None or not outcome.has_plan:
         return base
-    values, cash = holdings_after(u, plan, s)
+    values, cash = holdings_after(u, plan, cost_rate)
     after = measure(u, values, cash, solver)
     est = taxes(u, plan)
-    transaction = s.transaction_cost * sum(traded_dollars(u, plan).values())
+    transaction = cost_rate * sum(traded_dollars(u, plan).values())
     base.trades = trades_of(u, plan)
     base.after = state_of(after)
+    income_tax = withdrawal_income_tax(flows, plan)
+    tax = est.estimated_tax + income_tax  # every tool: all the tax the plan causes this year
     base.taxes = Taxes(
-        short_term_gain=cents(est.short_term_gain), long_term_gain=cents(est.long_term_gain),
-        estimated_tax=cents(est.estimated_tax), loss_carryforward=cents(est.loss_carryforward),
+        short_term_gain=cents(est.short_term_gain),
+        long_term_gain=cents(est.long_term_gain),
+        estimated_tax=cents(tax),
+        loss_carryforward=cents(est.loss_carryforward),
+        withdrawal_income_tax=cents(income_tax),
         rates={"ordinary": pct(u.rates.ordinary), "short_term": pct(u.rates.short_term), "long_term": pct(u.rates.long_term)},
         tax_year=u.rates.year,
     )
-    base.costs = Costs(transaction=cents(transaction), implementation=cents(est.estimated_tax + transaction))
+    base.costs = Costs(transaction=cents(transaction), implementation=cents(tax + transaction))
     base.do_not_buy = do_not_buy(u, plan)
     if baseline is not None:
         bplan, bstatus = baseline
-        bvalues, bcash = holdings_after(u, bplan, s)
+        bvalues, bcash = holdings_after(u, bplan, cost_rate)
         bafter = measure(u, bvalues, bcash, solver)
         btax = taxes(u, bplan).estimated_tax
-        btrans = s.transaction_cost * sum(traded_dollars(u, bplan).values())
+        btrans = cost_rate * sum(traded_dollars(u, bplan).values())
         base.baseline = Baseline(
             description="each account rebalanced alone to the household target",
-            status=bstatus, trades=trades_of(u, bplan), estimated_tax=cents(btax), transaction=cents(btrans),
+            status=bstatus,
+            trades=trades_of(u, bplan),
+            estimated_tax=cents(btax),
+            transaction=cents(btrans),
             after=BaselineAfter(drift=pct(bafter.drift), location_score=round(bafter.location_score, 1), annual_tax_drag=cents(bafter.annual_tax_drag)),
         )
         loc_value = bafter.mislocation - after.mislocation
         loc_today = loc_value * u.location.present_value_factor
         base.savings = Savings(
-            tax=cents(btax - est.estimated_tax), location_value=cents(loc_value), location_value_today=cents(loc_today),
-            transaction=cents(btrans - transaction), total=cents(btax - est.estimated_tax + btrans - transaction + loc_today),
+            tax=cents(btax - est.estimated_tax),
+            location_value=cents(loc_value),
+            location_value_today=cents(loc_today),
+            transaction=cents(btrans - transaction),
+            total=cents(btax - est.estimated_tax + btrans - transaction + loc_today),
         )
     return base

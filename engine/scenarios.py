@@ -1,15 +1,40 @@
-"""The tools, each a scenario of the one household model: settings in, Result out."""
+"""The runner every tool goes through, and the declaration every household scenario starts from.
+
+One path: validate -> universe -> declare -> build -> solve -> read -> assemble -> extras.
+A tool is a `declare(universe) -> Scenario` (its terms, constraints, trading, flows and typed
+extra), plus at most a check before solving and a refinement after it (withdraw has both).
+"""
+
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from typing import Literal, Optional, Union
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from . import timing
 from .household import Household
-from .model import Settings, build_model
-from .plan import Plan, objective_of, read_plan
+from .model import (
+    AmountRaised,
+    CashFundsBuys,
+    Constraint,
+    DriftPenalty,
+    Flows,
+    GainBudget,
+    MinimumTrade,
+    Mislocation,
+    Scenario,
+    Tax,
+    TieBreak,
+    Trading,
+    TransactionCost,
+    WashSale,
+    WithdrawalCost,
+    read_plan,
+)
+from .plan import Plan
 from .results import Result, assemble
 from .solve import SolveOutcome, SolverName, SolverUnavailable, pick_solver, size_warning, solve
 from .universe import TradeUniverse, build_universe
@@ -23,7 +48,8 @@ class Options(BaseModel):
     solver: SolverName = "auto"
     time_limit: float = Field(30.0, gt=0, description="seconds; the best plan found by then is returned")
     gain_budget: Optional[Union[float, Literal["bracket"]]] = Field(
-        None, description="net realized gains may not exceed this many dollars; 'bracket' = headroom below the next long-term bracket"
+        None,
+        description="net realized gains may not exceed this many dollars; 'bracket' = headroom below the next long-term bracket",
     )
     tolerance: float = Field(0.03, ge=0, le=1, description="drift band per asset class, fraction")
     min_trade: float = Field(100.0, ge=0)
@@ -34,66 +60,124 @@ class Options(BaseModel):
     baseline: bool = True
 
 
-def settings_for(u: TradeUniverse, o: Options, **overrides) -> Settings:
-    budget: float | None
+# ---- declarations ----------------------------------------------------------------------------
+
+
+def gain_budget_of(u: TradeUniverse, o: Options) -> float | None:
+    """Dollars of net realized gain allowed, or None for no budget."""
     if o.gain_budget == "bracket":
-        budget = u.rates.long_term_headroom if u.rates.long_term_headroom != float("inf") else None
-    else:
-        budget = o.gain_budget  # type: ignore[assignment]
-    s = Settings(
-        tolerance=o.tolerance, location_weight=o.location_weight, horizon_years=o.horizon_years,
-        gain_budget=budget, min_trade=o.min_trade, transaction_cost=o.transaction_cost,
-        frozen_accounts=frozenset(o.exclude_accounts),
+        headroom = u.rates.long_term_headroom
+        return headroom if headroom != float("inf") else None
+    return o.gain_budget
+
+
+def household_scenario(
+    tool: str,
+    u: TradeUniverse,
+    o: Options,
+    *,
+    harvest: bool = False,
+    trading: Trading | None = None,
+    flows: Flows | None = None,
+    extra: Callable | None = None,
+) -> Scenario:
+    """The household model as every tool starts from it, for these options: tax, cost, drift,
+    location, withdrawal cost and tie-break terms; cash, minimum trade, wash sale, gain budget and
+    (with a withdrawal) amount-raised constraints."""
+    budget, flows = gain_budget_of(u, o), flows or Flows()
+    constraints: list[Constraint] = [CashFundsBuys()]
+    if o.min_trade > 0:
+        constraints.append(MinimumTrade(o.min_trade))
+    constraints.append(WashSale())
+    if budget is not None:
+        constraints.append(GainBudget(budget))
+    if flows.withdrawal is not None:
+        constraints.append(AmountRaised())
+    return Scenario(
+        tool=tool,
+        terms=(
+            Tax(harvest=harvest),
+            TransactionCost(),
+            DriftPenalty(tolerance=o.tolerance),
+            Mislocation(weight=o.location_weight),
+            WithdrawalCost(),
+            TieBreak(),
+        ),
+        constraints=tuple(constraints),
+        trading=trading or Trading(frozen_accounts=frozenset(o.exclude_accounts), cost_rate=o.transaction_cost),
+        flows=flows,
+        extra=extra,
     )
-    for k, v in overrides.items():
-        setattr(s, k, v)
-    return s
 
 
-def check_accounts(h: Household, names: list[str]) -> list[str]:
+# ---- the runner ------------------------------------------------------------------------------
+
+
+def unknown_accounts(h: Household, **names: list[str]) -> list[str]:
+    """Every account name a tool was given that the household lacks, as `field: message` lines.
+    The one place account arguments are checked (the CLI turns them into exit 2)."""
     ids = [a.id for a in h.accounts]
-    return [f"exclude_accounts: no account {n!r}; accounts are {', '.join(ids)}" for n in names if n not in ids]
+    return [f"{fieldname}: no account {n!r}; accounts are {', '.join(ids)}" for fieldname, given in names.items() for n in given if n not in ids]
 
 
-def run_model(u: TradeUniverse, s: Settings, solver: str, time_limit: float) -> tuple[SolveOutcome, Plan | None]:
-    m, ix = build_model(u, s)
+def error_result(tool: str, h: Household, message: str, status: str = "error", solver: str = "none") -> Result:
+    return Result(
+        tool=tool,
+        household=h.name,
+        as_of=h.as_of.isoformat(),
+        status=status,
+        solver=solver,
+        solve_seconds=0.0,
+        message=message,
+    )
+
+
+def solve_scenario(u: TradeUniverse, sc: Scenario, solver: str, time_limit: float) -> tuple[SolveOutcome, Plan | None]:
+    """Build, solve and read one scenario."""
+    m, f = sc.build(u)
     outcome = solve(m, solver, time_limit)  # type: ignore[arg-type]
     timing.solved(m, outcome)
-    if outcome.status == "error" and "time limit" in outcome.message and s.withdraw_amount is None:
+    if outcome.status == "error" and "time limit" in outcome.message and sc.flows.withdrawal is None:
         # Without a withdrawal, trading nothing always meets every hard constraint: when the
         # solver runs out of time before its first plan, that is the best plan known.
-        nothing = Plan(deposits={a: d for a, d in s.deposits.items() if d and a in u.cash})
-        cost = objective_of(u, s, nothing)
+        nothing = Plan(deposits=sc.flows.deposited(u))
+        cost = sc.objective(u, nothing)
         gap = abs(cost - outcome.bound) / max(1.0, abs(cost)) if outcome.bound is not None else None
-        idle = SolveOutcome("feasible", outcome.solver, cost, outcome.bound, gap, outcome.seconds,
-                            f"{outcome.message}; the plan is to trade nothing until a longer solve finds better")
+        idle = SolveOutcome(
+            "feasible", outcome.solver, cost, outcome.bound, gap, outcome.seconds, f"{outcome.message}; the plan is to trade nothing until a longer solve finds better"
+        )
         return idle, nothing
     with timing.phase("read"):
-        return outcome, (read_plan(m, ix, u, s) if outcome.has_plan else None)
+        return outcome, (read_plan(m, f) if outcome.has_plan else None)
 
 
-def account_by_account(h: Household, u: TradeUniverse, s: Settings, solver: str, time_limit: float) -> tuple[Plan, str]:
+def account_by_account(h: Household, u: TradeUniverse, sc: Scenario, o: Options, solver: str) -> tuple[Plan, str]:
     """The status quo: each account rebalanced alone to the household target, with the same
     lot-level tax care, but blind to the other accounts (no location, no cross-account netting)."""
     plan, statuses = Plan(), []
     taxable_value = {a.id: sum(l.shares * h.security(l.ticker).price for l in a.holdings) + a.cash for a in h.accounts if a.kind == "taxable"}
     all_taxable = sum(taxable_value.values()) or 1.0
+    budget = sc.find(GainBudget)
     for acct in h.accounts:
-        if acct.id in s.frozen_accounts:
+        if acct.id in sc.trading.frozen_accounts:
             continue
         alone = h.model_copy(update={"accounts": [acct], "restrictions": [r for r in h.restrictions if r.account == acct.id]})
-        ua = build_universe(alone, s.horizon_years)
+        ua = build_universe(alone, o.horizon_years)
         # A purchase in another account within 30 days still washes this account's losses.
         ua.loss_blocked.update({k: why for k, why in u.loss_blocked.items() if k[0] == acct.id})
-        sa = Settings(**{**s.__dict__, "location_weight": 0.0, "deposits": {k: v for k, v in s.deposits.items() if k == acct.id}})
-        if s.gain_budget is not None:
+        deposits = {k: v for k, v in sc.flows.deposits.items() if k == acct.id}
+        sa = replace(sc.swap(Mislocation(weight=0.0)), flows=replace(sc.flows, deposits=deposits))
+        if budget is not None:
             # The budget is split over taxable accounts by value, as separate managers would.
-            sa.gain_budget = s.gain_budget * taxable_value.get(acct.id, 0.0) / all_taxable
-        outcome, p = run_model(ua, sa, solver, time_limit)
+            sa = sa.swap(GainBudget(budget.dollars * taxable_value.get(acct.id, 0.0) / all_taxable))
+        outcome, p = solve_scenario(ua, sa, solver, o.time_limit)
         statuses.append(outcome.status)
         if p is not None:
             plan = plan.merge(p)
-    worst = "optimal" if all(x == "optimal" for x in statuses) else ("feasible" if all(x in ("optimal", "feasible") for x in statuses) else "partial")
+    if all(x == "optimal" for x in statuses):
+        worst = "optimal"
+    else:
+        worst = "feasible" if all(x in ("optimal", "feasible") for x in statuses) else "partial"
     return plan, worst
 
 
@@ -103,31 +187,74 @@ def time_limit_warning(outcome: SolveOutcome) -> str:
     return f"time limit reached: plan within {100 * outcome.gap:.2f}% of the best possible"
 
 
-def _error(tool: str, h: Household, message: str) -> Result:
-    return Result(tool=tool, household=h.name, as_of=h.as_of.isoformat(), status="error", solver="none", solve_seconds=0.0, message=message)
+@dataclass
+class Run:
+    """One tool's run, as its extra reads it: household, universe, scenario, plan, Result."""
+
+    h: Household
+    u: TradeUniverse
+    o: Options
+    scenario: Scenario
+    solver: str
+    outcome: SolveOutcome
+    plan: Plan | None
+    result: Result
+    warnings: list[str] = field(default_factory=list)
 
 
-def run_scenario(tool: str, h: Household, o: Options, **overrides) -> Result:
-    bad = check_accounts(h, o.exclude_accounts)
+Check = Callable[[TradeUniverse, Scenario, str], Optional[Result]]
+Refine = Callable[[TradeUniverse, Scenario, str, SolveOutcome, Plan], tuple[SolveOutcome, Plan, list[str]]]
+Unmet = Callable[[TradeUniverse, Scenario, str, SolveOutcome], Result]
+
+
+def run_tool(
+    tool: str,
+    h: Household,
+    o: Options,
+    declare: Callable[[TradeUniverse], Scenario],
+    *,
+    accounts: dict[str, list[str]] | None = None,
+    check: Check | None = None,
+    refine: Refine | None = None,
+    unmet: Unmet | None = None,
+    baseline: bool = True,
+) -> Result:
+    """validate -> universe -> declare -> [check] -> build/solve/read -> [refine] -> assemble ->
+    baseline -> extras. Bad tool arguments and a missing solver are an error Result."""
+    bad = unknown_accounts(h, **(accounts or {}), exclude_accounts=o.exclude_accounts)
     if bad:
-        return _error(tool, h, "; ".join(bad))
+        return error_result(tool, h, "; ".join(bad))
     try:
         solver = pick_solver(o.solver)
     except SolverUnavailable as err:
-        return _error(tool, h, str(err))
+        return error_result(tool, h, str(err))
     u = build_universe(h, o.horizon_years)
-    s = settings_for(u, o, **overrides)
+    sc = declare(u)
+    if check is not None:
+        stopped = check(u, sc, solver)
+        if stopped is not None:
+            return stopped
     start = time.perf_counter()
-    outcome, plan = run_model(u, s, solver, o.time_limit)
+    outcome, plan = solve_scenario(u, sc, solver, o.time_limit)
+    if plan is None and unmet is not None:
+        return unmet(u, sc, solver, outcome)
     warnings: list[str] = [w for w in [size_warning(solver, len(u.lots))] if w]
+    later: list[str] = []
+    if refine is not None and plan is not None:
+        outcome, plan, later = refine(u, sc, solver, outcome, plan)
     if outcome.status == "feasible":
         warnings.append(time_limit_warning(outcome))
-    baseline = account_by_account(h, u, s, solver, o.time_limit) if (o.baseline and plan is not None) else None
-    result = assemble(tool, u, s, outcome, plan, baseline, solver, warnings)
-    result.extra["total_seconds"] = round(time.perf_counter() - start, 3)
+    warnings += later
+    base = account_by_account(h, u, sc, o, solver) if (baseline and o.baseline and plan is not None) else None
+    result = assemble(tool, u, sc.trading.cost_rate, sc.flows, outcome, plan, base, solver, warnings)
+    seconds = round(time.perf_counter() - start, 3)
+    if sc.extra is not None:
+        result.extra = sc.extra(Run(h, u, o, sc, solver, outcome, plan, result))
+    result.extra.total_seconds = seconds
     return result
 
 
 def rebalance(h: Household, options: Options | None = None) -> Result:
     """Bring the household back toward its target at the least tax, cost and mislocation."""
-    return run_scenario("rebalance", h, options or Options())
+    o = options or Options()
+    return run_tool("rebalance", h, o, lambda u: household_scenario("rebalance", u, o))

@@ -1,4 +1,5 @@
 """Solver choice, limits and status, in one place. Both solvers end in the same SolveOutcome."""
+
 from __future__ import annotations
 
 import importlib.util
@@ -8,8 +9,8 @@ import re
 import shutil
 import tempfile
 import time
-from pathlib import Path
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Literal
 
 import pyomo.environ as pyo
@@ -61,8 +62,10 @@ def size_warning(solver: str, lots: int) -> str | None:
     if solver != "glpk" or lots <= GLPK_MAX_LOTS:
         return None
     why = "HiGHS is not installed" if not highs_available() else "GLPK was asked for"
-    return (f"{lots:,} lots is more than GLPK solves in time (about {GLPK_MAX_LOTS:,}); {why}: expect the time limit "
-            "and a plan short of the best. Use --solver highs (pip install highspy)")
+    return (
+        f"{lots:,} lots is more than GLPK solves in time (about {GLPK_MAX_LOTS:,}); {why}: expect the time limit "
+        "and a plan short of the best. Use --solver highs (pip install highspy)"
+    )
 
 
 def pick_solver(name: SolverName) -> str:
@@ -162,8 +165,7 @@ def linear_form(m: pyo.ConcreteModel) -> _Matrix:
         col_lower.append(-inf if lo is None else lo)
         col_upper.append(inf if hi is None else hi)
         integer.append(1 if v.is_integer() else 0)
-    return _Matrix(variables, constraints, col_lower, col_upper, integer, cost, obj.constant,
-                   objective.sense == pyo.maximize, row_lower, row_upper, starts, index, value)
+    return _Matrix(variables, constraints, col_lower, col_upper, integer, cost, obj.constant, objective.sense == pyo.maximize, row_lower, row_upper, starts, index, value)
 
 
 def _threads_from_env() -> int | None:
@@ -241,8 +243,14 @@ def pass_matrix(h, a: _Matrix) -> None:
 
 
 # HiGHS model statuses under the names Pyomo gives them, which messages have always used
-_HIGHS_STOPS = {"kTimeLimit": "maxTimeLimit", "kIterationLimit": "iterationLimit", "kSolutionLimit": "iterationLimit",
-                "kObjectiveBound": "objectiveLimit", "kObjectiveTarget": "objectiveLimit", "kInterrupt": "interrupted"}
+_HIGHS_STOPS = {
+    "kTimeLimit": "maxTimeLimit",
+    "kIterationLimit": "iterationLimit",
+    "kSolutionLimit": "iterationLimit",
+    "kObjectiveBound": "objectiveLimit",
+    "kObjectiveTarget": "objectiveLimit",
+    "kInterrupt": "interrupted",
+}
 
 
 # A model with this many yes/no variables gets a first plan before the full search. The LP
@@ -321,7 +329,7 @@ def _solve_highs(m: pyo.ConcreteModel, time_limit: float, duals: bool = False) -
     has_plan = info.primal_solution_status == 2
     if has_plan:
         solution = h.getSolution()
-        for v, x in zip(a.variables, solution.col_value):
+        for v, x in zip(a.variables, solution.col_value, strict=True):
             v.set_value(x, skip_validation=True)
         obj = info.objective_function_value
         mip = info.mip_node_count != -1
@@ -329,7 +337,7 @@ def _solve_highs(m: pyo.ConcreteModel, time_limit: float, duals: bool = False) -
         bound = info.mip_dual_bound if mip else (obj if optimal else None)
         stopped = _HIGHS_STOPS.get(status.name, status.name.removeprefix("k"))
         msg = "" if optimal else f"stopped early ({stopped}); best plan found is returned"
-        y = {c.name: d for c, d in zip(a.constraints, solution.row_dual)} if duals and solution.dual_valid else None
+        y = {c.name: d for c, d in zip(a.constraints, solution.row_dual, strict=True)} if duals and solution.dual_valid else None
         return SolveOutcome("optimal" if optimal else "feasible", "highs", obj, bound, 0.0 if optimal else _gap(obj, bound), seconds, msg, y)
     if status == S.kTimeLimit:
         bound = info.mip_dual_bound if info.mip_node_count != -1 and abs(info.mip_dual_bound) < float("inf") else None

@@ -9,13 +9,15 @@ is exclusive: a location LP solved while measuring a plan counts as `location`, 
     rec.seconds  # {'universe': 0.01, 'build': 0.02, 'solve': 0.3, ...}
     rec.models   # every trade model solved, in order: the tool's own first, then baselines
 """
+
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from typing import Any, Iterator
+from typing import Any
 
 
 @dataclass

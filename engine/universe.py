@@ -3,6 +3,7 @@ wash-sale groups, and the rates and location costs the model prices them with.
 
 Built once per request from a valid Household; the model and the reports both read it.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -142,7 +143,7 @@ def _build_universe(h: Household, horizon_years: float) -> TradeUniverse:
             continue
         for r in recent:
             if r.key != l.key and groups[r.ticker] == groups[l.ticker]:
-                loss_blocked[l.key] = f"{r.ticker} was bought in {r.account} on {r.acquired.isoformat()}, within {WASH_SALE_DAYS} days"
+                loss_blocked[l.key] = f"{r.ticker} was bought in {r.account} on {r.acquired.isoformat() if r.acquired else 'an unknown date'}, within {WASH_SALE_DAYS} days"
                 break
 
     # Wash sale, looking forward from earlier loss sales: buying back now would wash them.
@@ -154,17 +155,12 @@ def _build_universe(h: Household, horizon_years: float) -> TradeUniverse:
                 if g == groups[sale.ticker]:
                     buy_blocked[t] = f"{sale.ticker} was sold at a loss on {sale.date.isoformat()}; no purchase until {until.isoformat()}"
 
-    buyable = [
-        (acct.id, s.ticker)
-        for acct in h.accounts
-        for s in h.securities
-        if not restricted(no_buy, acct.id, s.ticker) and s.ticker not in buy_blocked
-    ]
+    buyable = [(acct.id, s.ticker) for acct in h.accounts for s in h.securities if not restricted(no_buy, acct.id, s.ticker) and s.ticker not in buy_blocked]
     classes = h.asset_classes()
     for s in h.securities:
         if s.asset_class not in h.targets and s.asset_class != CASH_CLASS:
             warnings.append(f"asset class {s.asset_class!r} of {s.ticker} has no target; it is treated as a 0% target")
-    kind = {a.id: a.kind for a in h.accounts}
+    kind: dict[str, str] = {a.id: a.kind for a in h.accounts}
     return TradeUniverse(
         household=h,
         rates=rates,

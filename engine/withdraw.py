@@ -9,19 +9,22 @@ The same household model with a withdrawal flow out of each account. A dollar ta
                so tax-free money comes last unless a penalty makes it the cheaper source.
 Required minimum distributions left for the year (`rmd_remaining`) are taken first.
 """
+
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import replace
 from typing import Literal
 
 from .household import CASH_CLASS, Household
 from .location import horizon_tax_cost
-from .model import Settings
+from .model import Flows, Scenario, Withdrawal
 from .plan import Plan, holdings_after, taxes
-from .results import Result, cents, trades_of
-from .scenarios import Options, _error, check_accounts, run_model, settings_for, time_limit_warning
-from .solve import SolverUnavailable, pick_solver, size_warning
+from .results import MislocatedSale, Result, UnmetWithdrawExtra, WithdrawalSummary, WithdrawBaseline, WithdrawExtra, cents, trades_of
+from .scenarios import Options, Run, error_result, household_scenario, run_tool, solve_scenario
+from .solve import SolveOutcome
 from .taxdata import EARLY_WITHDRAWAL_AGE, EARLY_WITHDRAWAL_PENALTY, rmd_age
-from .universe import TradeUniverse, build_universe
+from .universe import TradeUniverse
 
 KIND_ORDER = {"taxable": 0, "traditional": 1, "roth": 2, "hsa": 3}
 
@@ -90,12 +93,13 @@ def capacity(u: TradeUniverse, frozen: frozenset[str]) -> dict[str, float]:
     return out
 
 
-def plan_tax(u: TradeUniverse, plan: Plan, income: dict[str, float]) -> tuple[float, float]:
+def plan_tax(u: TradeUniverse, plan: Plan, income: Mapping[str, float]) -> tuple[float, float]:
     """(capital-gains tax, income tax on withdrawals) of a plan, dollars."""
     return taxes(u, plan).estimated_tax, sum(income.get(a, 0.0) * w for a, w in plan.withdrawals.items())
 
 
 # ---- rule-based baselines ------------------------------------------------------------
+
 
 def _sell_for(u: TradeUniverse, plan: Plan, account: str, dollars: float, order: Literal["pro_rata", "taxable_first"]) -> float:
     """Raise `dollars` in one account by its rule; returns what it could not raise."""
@@ -108,7 +112,7 @@ def _sell_for(u: TradeUniverse, plan: Plan, account: str, dollars: float, order:
         by_ticker: dict[str, list] = {}
         for l in lots:
             by_ticker.setdefault(l.ticker, []).append(l)
-        for ticker, group in by_ticker.items():
+        for group in by_ticker.values():
             want = fraction * sum(l.shares * l.price for l in group)
             for l in sorted(group, key=fifo):
                 take = min(l.shares, want / l.price)
@@ -133,7 +137,7 @@ def rule_plan(u: TradeUniverse, order: Literal["pro_rata", "taxable_first"], amo
     for _ in range(12):  # gross up until the net amount is met
         plan = Plan()
         if order == "pro_rata":
-            values = {a: v for a, v in holdings_after(u, Plan(), Settings())[1].items() if a in cap}
+            values = {a: v for a, v in holdings_after(u, Plan())[1].items() if a in cap}
             account_values = {a: values[a] + sum(l.shares * l.price for l in u.lots if l.account == a) for a in cap}
             total = sum(account_values.values()) or 1.0
             share = {a: gross * v / total for a, v in account_values.items()}
@@ -157,104 +161,104 @@ def rule_plan(u: TradeUniverse, order: Literal["pro_rata", "taxable_first"], amo
     return plan, ("complete" if short < 0.01 else f"short by ${short:,.2f}")
 
 
-def _baseline_summary(u: TradeUniverse, plan: Plan, status: str, income: dict[str, float]) -> dict:
+def _baseline_summary(u: TradeUniverse, plan: Plan, status: str, income: dict[str, float]) -> WithdrawBaseline:
     gains_tax, income_tax = plan_tax(u, plan, income)
     gross = sum(plan.withdrawals.values())
-    return {
-        "status": status,
-        "gross": cents(gross),
-        "estimated_tax": cents(gains_tax + income_tax),
-        "net": cents(gross - gains_tax - income_tax),
-        "by_account": {a: cents(w) for a, w in plan.withdrawals.items()},
-        "trades": [t.model_dump(exclude_none=True) for t in trades_of(u, plan)],
-    }
+    return WithdrawBaseline(
+        status=status,
+        gross=cents(gross),
+        estimated_tax=cents(gains_tax + income_tax),
+        net=cents(gross - gains_tax - income_tax),
+        by_account={a: cents(w) for a, w in plan.withdrawals.items()},
+        trades=trades_of(u, plan),
+    )
 
 
 def withdraw(h: Household, amount: float, net: bool = False, options: Options | None = None) -> Result:
     """Raise `amount` dollars (gross, or after tax with `net`) at the least cost to the household."""
     o = options or Options()
     if amount <= 0:
-        return _error("withdraw", h, f"amount: {amount} is not a positive dollar amount; ask for e.g. 50000")
-    bad = check_accounts(h, o.exclude_accounts)
-    if bad:
-        return _error("withdraw", h, "; ".join(bad))
-    try:
-        solver = pick_solver(o.solver)
-    except SolverUnavailable as err:
-        return _error("withdraw", h, str(err))
-    u = build_universe(h, o.horizon_years)
-    income = income_rates(u)
+        return error_result("withdraw", h, f"amount: {amount} is not a positive dollar amount; ask for e.g. 50000")
     frozen = frozenset(o.exclude_accounts)
-    s = settings_for(
-        u, o, withdraw_amount=amount, withdraw_net=net, withdraw_income_rate=income,
-        withdraw_cost=withdrawal_costs(u, income), withdraw_minimum=rmd_minimums(u, amount),
-    )
-    cap = capacity(u, frozen)
-    most = sum(max(v, 0.0) for v in cap.values())
-    if amount > most + 0.005:
-        return _unmet(u, s, h, amount, most, frozen, solver)
-    outcome, plan = run_model(u, s, solver, o.time_limit)
-    if plan is None:
-        return _unmet(u, s, h, amount, most, frozen, solver, outcome.message, outcome.status)
-    if net:
-        # The model prices tax linearly; the reported estimate follows Schedule D. Re-solve with
-        # the gap added until they meet, keeping each plan with the outcome that produced it.
-        asked = s.withdraw_amount or amount
-        for _ in range(8):
-            gains_tax, income_tax = plan_tax(u, plan, income)
-            gap = amount - (sum(plan.withdrawals.values()) - gains_tax - income_tax)
-            if abs(gap) < 0.01:
-                break
-            if asked + gap <= 0:
-                break
-            asked += gap
-            s.withdraw_amount = asked
-            outcome2, plan2 = run_model(u, s, solver, o.time_limit)
-            if plan2 is None:
-                break
-            outcome, plan = outcome2, plan2
-        gains_tax, income_tax = plan_tax(u, plan, income)
-        short = amount - (sum(plan.withdrawals.values()) - gains_tax - income_tax)
-        if abs(short) >= 0.01:
-            net_warning = f"the net amount differs from the request by ${short:,.2f}: the tax estimate did not settle"
-        else:
-            net_warning = ""
-    else:
-        net_warning = ""
-    from .results import assemble
 
-    warnings = [w for w in [size_warning(solver, len(u.lots))] if w]
-    if outcome.status == "feasible":
-        warnings.append(time_limit_warning(outcome))
-    if net_warning:
-        warnings.append(net_warning)
-    result = assemble("withdraw", u, s, outcome, plan, None, solver, warnings)
-    gains_tax, income_tax = plan_tax(u, plan, income)
+    def declare(u: TradeUniverse) -> Scenario:
+        income = income_rates(u)
+        flow = Withdrawal(amount, net, income, withdrawal_costs(u, income), rmd_minimums(u, amount))
+        return household_scenario("withdraw", u, o, flows=Flows(withdrawal=flow), extra=withdraw_extra)
+
+    def most(u: TradeUniverse) -> float:
+        return sum(max(v, 0.0) for v in capacity(u, frozen).values())
+
+    def check(u: TradeUniverse, sc: Scenario, solver: str) -> Result | None:
+        return _unmet(u, h, amount, most(u), frozen, solver) if amount > most(u) + 0.005 else None
+
+    def unmet(u: TradeUniverse, sc: Scenario, solver: str, outcome: SolveOutcome) -> Result:
+        return _unmet(u, h, amount, most(u), frozen, solver, outcome.message, outcome.status)
+
+    return run_tool("withdraw", h, o, declare, check=check, unmet=unmet, refine=_settle_net(o.time_limit) if net else None, baseline=False)
+
+
+def _settle_net(time_limit: float):
+    """The model prices tax linearly; the reported estimate follows Schedule D. Re-solve with the
+    gap added to the amount asked until they meet, keeping each plan with the outcome that made it."""
+
+    def settle(u: TradeUniverse, sc: Scenario, solver: str, outcome: SolveOutcome, plan: Plan) -> tuple[SolveOutcome, Plan, list[str]]:
+        return _settle(u, sc, solver, time_limit, outcome, plan)
+
+    return settle
+
+
+def _settle(u: TradeUniverse, sc: Scenario, solver: str, time_limit: float, outcome: SolveOutcome, plan: Plan) -> tuple[SolveOutcome, Plan, list[str]]:
+    w = sc.flows.withdrawal
+    assert w is not None
+    amount, asked = w.amount, w.amount
+    for _ in range(8):
+        gains_tax, income_tax = plan_tax(u, plan, w.income_rate)
+        gap = amount - (sum(plan.withdrawals.values()) - gains_tax - income_tax)
+        if abs(gap) < 0.01 or asked + gap <= 0:
+            break
+        asked += gap
+        again = replace(sc, flows=replace(sc.flows, withdrawal=replace(w, amount=asked)))
+        outcome2, plan2 = solve_scenario(u, again, solver, time_limit)
+        if plan2 is None:
+            break
+        outcome, plan = outcome2, plan2
+    gains_tax, income_tax = plan_tax(u, plan, w.income_rate)
+    short = amount - (sum(plan.withdrawals.values()) - gains_tax - income_tax)
+    if abs(short) >= 0.01:
+        return outcome, plan, [f"the net amount differs from the request by ${short:,.2f}: the tax estimate did not settle"]
+    return outcome, plan, []
+
+
+def withdraw_extra(run: Run) -> WithdrawExtra:
+    u, plan, w = run.u, run.plan, run.scenario.flows.withdrawal
+    assert plan is not None and w is not None
+    gains_tax, income_tax = plan_tax(u, plan, w.income_rate)
     gross = sum(plan.withdrawals.values())
-    if result.taxes and result.costs:
-        result.taxes.withdrawal_income_tax = cents(income_tax)
-        result.taxes.estimated_tax = cents(gains_tax + income_tax)
-        result.costs.implementation = cents(gains_tax + income_tax + result.costs.transaction)
     lots = {l.key: l for l in u.lots}
-    result.extra["withdrawal"] = {
-        "gross": cents(gross), "estimated_tax": cents(gains_tax + income_tax), "net": cents(gross - gains_tax - income_tax),
-        "by_account": {a: cents(w) for a, w in sorted(plan.withdrawals.items())},
-        "required_distributions": {a: cents(v) for a, v in s.withdraw_minimum.items()},
-    }
-    result.extra["mislocated_sold"] = [
-        {"account": k[0], "lot_id": k[1], "ticker": lots[k].ticker, "amount": cents(sh * lots[k].price)}
-        for k, sh in sorted(plan.sells.items())
-        if u.location.cost(lots[k].ticker, u.kind[k[0]]) > 1e-9
-    ]
-    baselines = {order: _baseline_summary(u, *rule_plan(u, order, amount, net, frozen, income), income) for order in ("pro_rata", "taxable_first")}
-    result.extra["baselines"] = baselines
-    cheaper = min(baselines, key=lambda k: baselines[k]["estimated_tax"])
-    result.extra["savings_against"] = cheaper
-    result.extra["savings_tax"] = cents(baselines[cheaper]["estimated_tax"] - (gains_tax + income_tax))
-    return result
+    frozen, income = run.scenario.trading.frozen_accounts, dict(w.income_rate)
+    baselines = {order: _baseline_summary(u, *rule_plan(u, order, w.amount, w.net, frozen, income), income) for order in ("pro_rata", "taxable_first")}
+    cheaper = min(baselines, key=lambda k: baselines[k].estimated_tax)
+    return WithdrawExtra(
+        withdrawal=WithdrawalSummary(
+            gross=cents(gross),
+            estimated_tax=cents(gains_tax + income_tax),
+            net=cents(gross - gains_tax - income_tax),
+            by_account={a: cents(v) for a, v in sorted(plan.withdrawals.items())},
+            required_distributions={a: cents(v) for a, v in w.minimum.items()},
+        ),
+        mislocated_sold=[
+            MislocatedSale(account=k[0], lot_id=k[1], ticker=lots[k].ticker, amount=cents(sh * lots[k].price))
+            for k, sh in sorted(plan.sells.items())
+            if u.location.cost(lots[k].ticker, u.kind[k[0]]) > 1e-9
+        ],
+        baselines=baselines,
+        savings_against=cheaper,
+        savings_tax=cents(baselines[cheaper].estimated_tax - (gains_tax + income_tax)),
+    )
 
 
-def _unmet(u: TradeUniverse, s: Settings, h: Household, amount: float, most: float, frozen: frozenset[str], solver: str, why: str = "", status: str = "infeasible") -> Result:
+def _unmet(u: TradeUniverse, h: Household, amount: float, most: float, frozen: frozenset[str], solver: str, why: str = "", status: str = "infeasible") -> Result:
     sale = {l.key for l in for_sale(u)}
     restricted = sum(l.shares * l.price for l in u.lots if l.key not in sale and l.account not in frozen)
     excluded = sum(l.shares * l.price for l in u.lots if l.account in frozen) + sum(u.cash[a] for a in frozen)
@@ -268,8 +272,6 @@ def _unmet(u: TradeUniverse, s: Settings, h: Household, amount: float, most: flo
         parts.append(f"${reserves:,.2f} is held as cash reserves")
     if why:
         parts.append(why)
-    r = _error("withdraw", h, f"cannot raise ${amount:,.2f}: " + "; ".join(parts))
-    r.status = "error" if status == "error" else "infeasible"
-    r.solver = solver
-    r.extra["max_raisable"] = cents(most)
+    r = error_result("withdraw", h, f"cannot raise ${amount:,.2f}: " + "; ".join(parts), status="error" if status == "error" else "infeasible", solver=solver)
+    r.extra = UnmetWithdrawExtra(max_raisable=cents(most))
     return r

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 
-from engine.results import Result
+from engine.results import HarvestExtra, LocationExtra, Result, Trade, UnmetWithdrawExtra, WithdrawExtra
 
 def money(x: float | None) -> str:
     if x is None:
@@ -12,6 +12,15 @@ def money(x: float | None) -> str:
 
 def percent(x: float) -> str:
     return f"{100 * x:.1f}%"
+
+
+TRADE_COLUMNS = ["account", "action", "ticker", "shares", "amount", "lot", "gain", "term"]
+
+
+def trade_rows(trades: list[Trade]) -> list[list[str]]:
+    """The trades table as data, one row of TRADE_COLUMNS per trade, money in cents: every
+    rendering (terminal, chat) lays out these rows."""
+    return [[t.account, t.action, t.ticker, f"{t.shares:g}", money(t.amount), t.lot_id or "", money(t.realized_gain), t.term or ""] for t in trades]
 
 
 def _table(rows: list[list[str]], header: list[str]) -> str:
@@ -32,8 +41,7 @@ def text_report(r: Result, targets: dict[str, float] | None = None) -> str:
         rows.append(["annual tax drag", "", money(r.before.annual_tax_drag), money(r.after.annual_tax_drag)])
         out += ["", _table(rows, ["", "target", "before", "after"])]
     if r.trades:
-        rows = [[t.account, t.action, t.ticker, f"{t.shares:g}", money(t.amount), t.lot_id or "", money(t.realized_gain), t.term or ""] for t in r.trades]
-        out += ["", f"Trades ({len(r.trades)})", _table(rows, ["account", "action", "ticker", "shares", "amount", "lot", "gain", "term"])]
+        out += ["", f"Trades ({len(r.trades)})", _table(trade_rows(r.trades), TRADE_COLUMNS)]
     elif r.status in ("optimal", "feasible"):
         out += ["", "No trades: the household is already where it should be."]
     if r.taxes and r.costs:
@@ -55,31 +63,46 @@ def text_report(r: Result, targets: dict[str, float] | None = None) -> str:
 
 
 def _tool_section(r: Result) -> list[str]:
-    """What withdraw, harvest, locate and contribute add to the shared report."""
-    x, out = r.extra, []
-    if "withdrawal" in x:
-        w = x["withdrawal"]
-        out += ["", f"Withdrawal: gross {money(w['gross'])}, estimated tax {money(w['estimated_tax'])}, net {money(w['net'])}"]
-        out += [f"  from {a}: {money(v)}" for a, v in w["by_account"].items()]
-        for name, b in x.get("baselines", {}).items():
-            out.append(f"  {name.replace('_', ' ')} would cost {money(b['estimated_tax'])} in tax ({b['status']})")
-        if "savings_tax" in x:
-            out.append(f"  saves {money(x['savings_tax'])} in tax against {x['savings_against'].replace('_', ' ')}")
-    if "max_raisable" in x:
-        out += ["", f"Most that can be raised: {money(x['max_raisable'])}"]
-    if "candidates" in x:
-        rows = [[c["account"], c["ticker"], c["lot_id"], money(c["loss"]), c["term"] or "", money(c["tax_value"]), c["replacement"] or "-", "yes" if c.get("harvested") else "no"] for c in x["candidates"]]
-        out += ["", "Harvest candidates", _table(rows, ["account", "ticker", "lot", "loss", "term", "tax value", "replace with", "harvested"]) if rows else "  none above the threshold"]
-        out += [f"  blocked: {b['ticker']} {b['lot_id']} in {b['account']}: {b['why']}" for b in x.get("blocked", [])]
-        if "loss_rules" in x:
-            out.append(x["loss_rules"])
-        if "gain_harvest" in x:
-            g = x["gain_harvest"]
-            out.append(f"0% bracket gain harvest: headroom {money(g['headroom'])}, realize {money(g['gain_realized'])} in {len(g['lots'])} lots (state tax {money(g['state_tax'])})")
-    if "location" in x:
-        loc = x["location"]
-        out += ["", f"Location score {loc['score_now']} now, {loc['score_after_plan']} after the plan (100 = best reachable); "
-                f"tax drag {money(loc['annual_tax_drag_now'])}/yr now, {money(loc['annual_tax_drag_after_plan'])}/yr after; "
-                f"gain over {loc['horizon_years']:g} years {money(loc['gained_over_horizon_by_plan'])}"]
-        out += [f"  {a['rank']}. {a['action']} — gains {money(a['benefit_over_horizon'])} over the horizon, tax today {money(a['tax_cost_today'])}" for a in x.get("next_best_actions", [])]
+    """What withdraw, harvest, locate and contribute add to the shared report: one renderer per
+    extra type."""
+    x = r.extra
+    if isinstance(x, WithdrawExtra):
+        return _withdrawal_section(x)
+    if isinstance(x, UnmetWithdrawExtra):
+        return ["", f"Most that can be raised: {money(x.max_raisable)}"]
+    if isinstance(x, HarvestExtra):
+        return _harvest_section(x)
+    if isinstance(x, LocationExtra):
+        return _location_section(x)
+    return []
+
+
+def _withdrawal_section(x: WithdrawExtra) -> list[str]:
+    w = x.withdrawal
+    out = ["", f"Withdrawal: gross {money(w.gross)}, estimated tax {money(w.estimated_tax)}, net {money(w.net)}"]
+    out += [f"  from {a}: {money(v)}" for a, v in w.by_account.items()]
+    for name, b in x.baselines.items():
+        out.append(f"  {name.replace('_', ' ')} would cost {money(b.estimated_tax)} in tax ({b.status})")
+    out.append(f"  saves {money(x.savings_tax)} in tax against {x.savings_against.replace('_', ' ')}")
+    return out
+
+
+def _harvest_section(x: HarvestExtra) -> list[str]:
+    rows = [[c.account, c.ticker, c.lot_id, money(c.loss), c.term or "", money(c.tax_value), c.replacement or "-", "yes" if c.harvested else "no"] for c in x.candidates]
+    out = ["", "Harvest candidates", _table(rows, ["account", "ticker", "lot", "loss", "term", "tax value", "replace with", "harvested"]) if rows else "  none above the threshold"]
+    out += [f"  blocked: {b.ticker} {b.lot_id} in {b.account}: {b.why}" for b in x.blocked]
+    if x.loss_rules is not None:
+        out.append(x.loss_rules)
+    if x.gain_harvest is not None:
+        g = x.gain_harvest
+        out.append(f"0% bracket gain harvest: headroom {money(g.headroom)}, realize {money(g.gain_realized)} in {len(g.lots)} lots (state tax {money(g.state_tax)})")
+    return out
+
+
+def _location_section(x: LocationExtra) -> list[str]:
+    loc = x.location
+    out = ["", f"Location score {loc.score_now} now, {loc.score_after_plan} after the plan (100 = best reachable); "
+           f"tax drag {money(loc.annual_tax_drag_now)}/yr now, {money(loc.annual_tax_drag_after_plan)}/yr after; "
+           f"gain over {loc.horizon_years:g} years {money(loc.gained_over_horizon_by_plan)}"]
+    out += [f"  {a.rank}. {a.action} — gains {money(a.benefit_over_horizon)} over the horizon, tax today {money(a.tax_cost_today)}" for a in x.next_best_actions]
     return out

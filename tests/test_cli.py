@@ -81,11 +81,18 @@ def test_bad_flags_are_explained():
     assert p.returncode == 2 and "no-such-file.json" in p.stderr
 
 
-def test_unknown_excluded_account_is_an_unmet_request_with_the_valid_names():
-    p = run("rebalance", str(RIVERA), "--exclude", "bobs-ira", "--json")
-    assert p.returncode == 1
-    r = json.loads(p.stdout)
-    assert r["status"] == "error" and "bobs-ira" in r["message"] and "alex-ira" in r["message"]
+@pytest.mark.parametrize("tool, flags", [
+    ("rebalance", ["--exclude", "bobs-ira"]),
+    ("withdraw", ["--amount", "5000", "--exclude", "bobs-ira"]),
+    ("harvest", ["--exclude", "alex-ira", "bobs-ira"]),
+    ("locate", ["--exclude", "bobs-ira"]),
+    ("contribute", ["--amount", "5000", "--account", "bobs-ira"]),
+])
+def test_unknown_account_in_any_flag_is_bad_input_with_the_valid_names(tool, flags):
+    p = run(tool, str(RIVERA), *flags, "--json")
+    assert p.returncode == 2 and p.stdout == "" and "Traceback" not in p.stderr
+    assert "'bobs-ira'" in p.stderr and "alex-ira" in p.stderr and "sam-roth" in p.stderr
+    assert ("--account" if tool == "contribute" else "--exclude") in p.stderr
 
 
 def test_excluded_account_is_untouched():

@@ -210,7 +210,7 @@ def test_contribute_invests_only_in_its_account_and_never_sells(household_file, 
     excluded = excluded_of(h, data.draw, keep=account)
     r = contribute(h, float(amount), account, Options(exclude_accounts=sorted(excluded), **FAST))
     check_plan_keeps_the_rules(h, r, excluded, deposits={account: float(amount)})
-    assert r.extra["contribution"] == {"account": account, "amount": float(amount)}
+    assert r.extra["contribution"].model_dump() == {"account": account, "amount": float(amount)}
     assert all(t.action == "buy" for t in r.trades), "contribute without allow_sells sold"
     assert {t.account for t in r.trades} <= {account}
     assert r.after.value == pytest.approx(r.before.value + amount, abs=CENT), "the new money is in the household"

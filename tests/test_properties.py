@@ -16,8 +16,8 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from engine import Household, Options, Result, parse_household, rebalance
-from engine.plan import Plan, objective_of
-from engine.scenarios import settings_for
+from engine.plan import Plan
+from engine.scenarios import household_scenario
 from engine.tax import capital_gains_tax, marginal_rates
 from engine.universe import build_universe
 
@@ -309,9 +309,9 @@ def test_household_plan_costs_no_more_than_account_by_account(h, o):
     # (see test_baseline_is_not_credited_with_a_loss_it_washes); compare only the others.
     assume(wash_sales(h, r.baseline.trades) == [])
     u = build_universe(h, o.horizon_years)
-    s = settings_for(u, o)
-    household = objective_of(u, s, plan_of(r.trades))
-    baseline = objective_of(u, s, plan_of(r.baseline.trades))
+    s = household_scenario("rebalance", u, o)
+    household = s.objective(u, plan_of(r.trades))
+    baseline = s.objective(u, plan_of(r.baseline.trades))
     # The baseline is one plan the household model could have chosen; slack covers share rounding
     # and, when the time limit stopped the search, the gap the solver still had to close.
     gap = 1e-6 if r.status == "optimal" else (r.gap if r.gap is not None else float("inf"))

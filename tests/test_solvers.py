@@ -13,9 +13,8 @@ import pytest
 
 import engine.solve
 from engine import HouseholdError, Options, load_household, rebalance
-from engine.model import build_model
-from engine.plan import Plan, objective_of
-from engine.scenarios import settings_for
+from engine.plan import Plan
+from engine.scenarios import household_scenario
 from engine.solve import glpk_available, highs_available, solve
 from engine.universe import build_universe
 
@@ -42,7 +41,7 @@ def example_households() -> list:
 def solved_objective(path: Path, solver: str) -> tuple[str, float | None, float]:
     h = load_household(path)
     u = build_universe(h, 10.0)
-    m, _ = build_model(u, settings_for(u, Options()))
+    m, _ = household_scenario("rebalance", u, Options()).build(u)
     start = time.perf_counter()
     outcome = solve(m, solver, time_limit=60)
     return outcome.status, outcome.objective, time.perf_counter() - start
@@ -66,7 +65,7 @@ def test_both_solvers_plans_as_read_back_cost_the_same():
     h = load_household(EXAMPLES / "rivera.json")
     o = Options(baseline=False)
     u = build_universe(h, o.horizon_years)
-    s = settings_for(u, o)
+    s = household_scenario("rebalance", u, o)
     costs = {}
     for solver in ("highs", "glpk"):
         r = rebalance(h, o.model_copy(update={"solver": solver}))
@@ -77,7 +76,7 @@ def test_both_solvers_plans_as_read_back_cost_the_same():
                 plan.sells[(t.account, t.lot_id)] = t.shares
             else:
                 plan.buys[(t.account, t.ticker)] = t.shares
-        costs[solver] = objective_of(u, s, plan)
+        costs[solver] = s.objective(u, plan)
     assert abs(costs["highs"] - costs["glpk"]) <= 1e-4 * max(1.0, abs(costs["highs"])) + 0.01, costs
 
 
