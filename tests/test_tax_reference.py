@@ -27,8 +27,8 @@ import random
 
 import pytest
 
-from engine.taxdata import tax_year
 from engine.tax.federal import YearIncome, federal_tax
+from engine.taxdata import tax_year
 
 pytestmark = pytest.mark.slow
 

@@ -55,7 +55,7 @@ class YearIncome:
     social_security_benefits: float = 0.0  # gross benefits of the year
     tax_exempt_interest: float = 0.0
 
-    def plus(self, **more: float) -> "YearIncome":
+    def plus(self, **more: float) -> YearIncome:
         """This year with more dollars of the named kinds added (a plan's income)."""
         return replace(self, **{k: getattr(self, k) + v for k, v in more.items()})
 

@@ -25,14 +25,34 @@ stay exact but the LP-relaxed convex pieces may be overstated by the solver; pas
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import pyomo.environ as pyo
 from pyomo.contrib.fbbt.fbbt import compute_bounds_on_expr
 
-from ..taxdata import EARLY_WITHDRAWAL_PENALTY, IRMAA_TIERS, LONG_TERM_RATES, LOSS_DEDUCTION_LIMIT, NIIT_RATE, NIIT_THRESHOLD, SS_FIRST_BASE, SS_FIRST_RATE, SS_SECOND_BASE, SS_SECOND_RATE, TaxYear
-from .federal import YearIncome, bracket_tax, federal_tax, irmaa_yearly, senior_deduction, standard_deduction, taxable_social_security
+from ..taxdata import (
+    EARLY_WITHDRAWAL_PENALTY,
+    IRMAA_TIERS,
+    LONG_TERM_RATES,
+    LOSS_DEDUCTION_LIMIT,
+    NIIT_RATE,
+    NIIT_THRESHOLD,
+    SS_FIRST_BASE,
+    SS_FIRST_RATE,
+    SS_SECOND_BASE,
+    SS_SECOND_RATE,
+    TaxYear,
+)
+from .federal import (
+    YearIncome,
+    bracket_tax,
+    federal_tax,
+    irmaa_yearly,
+    senior_deduction,
+    standard_deduction,
+    taxable_social_security,
+)
 
 
 @dataclass(frozen=True)
@@ -122,7 +142,6 @@ class _Builder:
         if self.any_sign:
             self.con(t <= first)
             self.con(t <= second)
-            self.con(t >= first - up_first * z)
         return t
 
 
