@@ -13,6 +13,7 @@ $(BIN)/householder: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[all,test]'
+	$(if $(CI),$(BIN)/pip install --quiet -e '.[taxref]')
 	@touch $@
 
 system-deps:

@@ -99,7 +99,20 @@ class TaxProfile(_Strict):
     ordinary_rate: Optional[float] = Field(None, ge=0, le=1)
     long_term_rate: Optional[float] = Field(None, ge=0, le=1)
     short_term_rate: Optional[float] = Field(None, ge=0, le=1)
-    loss_carryforward: float = Field(0.0, ge=0, description="dollars of capital loss carried in")
+    loss_carryforward: float = Field(0.0, ge=0, description="dollars of long-term capital loss carried in")
+    # The year's income already realized before the plan, for the exact tax (engine/tax/federal.py).
+    # `taxable_income` stays the ordinary taxable income; when `ordinary_income` is null the
+    # gross ordinary income is read as taxable_income + the standard deduction of the year and ages.
+    ordinary_income: Optional[float] = Field(None, ge=0, description="gross dollars of wages, pensions, interest, non-qualified dividends this year; overrides taxable_income")
+    ordinary_investment_income: float = Field(0.0, ge=0, description="the part of the ordinary income that is interest and non-qualified dividends (NIIT)")
+    short_term_gains: float = Field(0.0, description="dollars of net short-term gain already realized this year (loss negative)")
+    long_term_gains: float = Field(0.0, description="dollars of net long-term gain already realized this year (loss negative)")
+    qualified_dividends: float = Field(0.0, ge=0, description="dollars of qualified dividends this year")
+    social_security_benefits: float = Field(0.0, ge=0, description="dollars of gross Social Security benefits this year")
+    traditional_withdrawals_taken: float = Field(0.0, ge=0, description="dollars of traditional IRA/401(k) distributions already taken this year")
+    tax_exempt_interest: float = Field(0.0, ge=0, description="dollars of tax-exempt interest this year")
+    short_term_loss_carryforward: float = Field(0.0, ge=0, description="dollars of short-term capital loss carried in")
+    birth_years: Optional[list[int]] = Field(None, max_length=2, description="birth years of the filers on the return; default: the owners' birth_year of the accounts")
 
 
 class Security(_Strict):

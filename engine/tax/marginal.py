@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from .household import TaxProfile
-from .taxdata import (
+from ..household import TaxProfile
+from ..taxdata import (
     LONG_TERM_HOLDING_YEARS,
     LONG_TERM_RATES,
     LOSS_DEDUCTION_LIMIT,
