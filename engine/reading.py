@@ -6,6 +6,7 @@ so one set of limits holds everywhere: at most `MAX_FILE_BYTES` read, regular fi
 byte-order mark is honoured), and JSON no deeper than `MAX_JSON_DEPTH` before the decoder
 recurses into it. Each refusal is one line naming the file and the fix.
 """
+
 from __future__ import annotations
 
 import codecs
@@ -24,8 +25,11 @@ class UnreadableFile(ValueError):
 
 # Longest BOM first: UTF-32-LE's BOM starts with UTF-16-LE's.
 _BOMS = (
-    (codecs.BOM_UTF32_LE, None), (codecs.BOM_UTF32_BE, None),
-    (codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be"),
+    (codecs.BOM_UTF32_LE, None),
+    (codecs.BOM_UTF32_BE, None),
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
 )
 
 
@@ -72,7 +76,7 @@ def decode_user_bytes(data: bytes, name: str, what: str = "file") -> str:
         if data.startswith(bom):
             if enc is None:
                 raise UnreadableFile(f"{name}: the {what} is UTF-32 text; save it as UTF-8")
-            encoding, data = enc, data[len(bom):]
+            encoding, data = enc, data[len(bom) :]
             break
     try:
         text = data.decode(encoding)

@@ -43,7 +43,10 @@ _SENIOR_2025_2028: dict = dict(
 TAX_YEARS: dict[int, TaxYear] = {
     2025: TaxYear(
         year=2025,
-        source="Rev. Proc. 2024-40 (brackets, 0%/15% long-term breakpoints, additional standard deduction); standard deduction as amended by P.L. 119-21; senior deduction P.L. 119-21 sec. 70103",
+        source=(
+            "Rev. Proc. 2024-40 (brackets, 0%/15% long-term breakpoints, additional standard deduction)"
+            "; standard deduction as amended by P.L. 119-21; senior deduction P.L. 119-21 sec. 70103"
+        ),
         ordinary={
             "single": _brackets(11_925, 48_475, 103_350, 197_300, 250_525, 626_350),
             "married_joint": _brackets(23_850, 96_950, 206_700, 394_600, 501_050, 751_600),

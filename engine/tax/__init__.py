@@ -4,6 +4,7 @@ imports Pyomo and is loaded only when asked for: `from engine.tax.milp import ad
 
 Every name the former engine/tax.py module had is re-exported here unchanged.
 """
+
 from __future__ import annotations
 
 from datetime import date, timedelta
@@ -15,8 +16,29 @@ from .marginal import Rates, TaxEstimate, _bracket_rate, capital_gains_tax, is_l
 from .year import household_year
 
 __all__ = [
-    "FederalTax", "LONG_TERM_HOLDING_YEARS", "LONG_TERM_RATES", "LOSS_DEDUCTION_LIMIT", "NIIT_RATE", "NIIT_THRESHOLD",
-    "PlanTax", "Rates", "TaxEstimate", "TaxProfile", "YearIncome", "bracket_tax", "capital_gains_tax", "date",
-    "federal_tax", "household_year", "irmaa_monthly", "irmaa_yearly", "is_long_term", "marginal_rates", "plan_tax",
-    "tax_year", "taxable_social_security", "timedelta", "_bracket_rate",
+    "FederalTax",
+    "LONG_TERM_HOLDING_YEARS",
+    "LONG_TERM_RATES",
+    "LOSS_DEDUCTION_LIMIT",
+    "NIIT_RATE",
+    "NIIT_THRESHOLD",
+    "PlanTax",
+    "Rates",
+    "TaxEstimate",
+    "TaxProfile",
+    "YearIncome",
+    "bracket_tax",
+    "capital_gains_tax",
+    "date",
+    "federal_tax",
+    "household_year",
+    "irmaa_monthly",
+    "irmaa_yearly",
+    "is_long_term",
+    "marginal_rates",
+    "plan_tax",
+    "tax_year",
+    "taxable_social_security",
+    "timedelta",
+    "_bracket_rate",
 ]

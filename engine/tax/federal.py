@@ -12,6 +12,7 @@ including its line 25 "smaller of" the regular tax), NIIT (Form 8960), the 10% a
 early traditional withdrawals (IRC 72(t)). Not modeled: AMT, itemized deductions, credits,
 state brackets (a flat state rate on the added taxable income instead).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
@@ -173,12 +174,26 @@ def federal_tax(y: YearIncome, facts: TaxYear) -> FederalTax:
     penalty = EARLY_WITHDRAWAL_PENALTY * y.early_withdrawals
     st_cf, lt_cf = carryforwards(st, lt, deducted, agi - std - senior + deducted)
     return FederalTax(
-        net_short_term=st, net_long_term=lt, capital_gain_in_agi=cap_agi, preferential_gain=pref_gain,
-        short_term_carryforward=st_cf, long_term_carryforward=lt_cf, taxable_social_security=taxable_ss,
-        agi=agi, standard_deduction=std, senior_deduction=senior, taxable_income=taxable,
-        ordinary_taxable_income=ordinary, preferential_income=preferential, ordinary_tax=ordinary_tax,
-        preferential_tax=preferential_tax, income_tax=income_tax, net_investment_income=nii, niit=niit,
-        early_withdrawal_penalty=penalty, total=income_tax + niit + penalty,
+        net_short_term=st,
+        net_long_term=lt,
+        capital_gain_in_agi=cap_agi,
+        preferential_gain=pref_gain,
+        short_term_carryforward=st_cf,
+        long_term_carryforward=lt_cf,
+        taxable_social_security=taxable_ss,
+        agi=agi,
+        standard_deduction=std,
+        senior_deduction=senior,
+        taxable_income=taxable,
+        ordinary_taxable_income=ordinary,
+        preferential_income=preferential,
+        ordinary_tax=ordinary_tax,
+        preferential_tax=preferential_tax,
+        income_tax=income_tax,
+        net_investment_income=nii,
+        niit=niit,
+        early_withdrawal_penalty=penalty,
+        total=income_tax + niit + penalty,
         magi_irmaa=agi + y.tax_exempt_interest,
     )
 

@@ -1,5 +1,6 @@
 """Tax arithmetic: marginal rates of a household, holding terms, and the capital-gains
 tax of a plan after netting short- against long-term results."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -23,10 +23,12 @@ Exactness: exact under minimisation of a positive multiple of `tax` (or of `fede
 stay exact but the LP-relaxed convex pieces may be overstated by the solver; pass
 `exact_any_sign=True` to give those pieces binaries too.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from itertools import pairwise
 
 import pyomo.environ as pyo
 from pyomo.contrib.fbbt.fbbt import compute_bounds_on_expr
@@ -101,13 +103,13 @@ class _Builder:
         points = [lo, *sorted(k for k in set(knots) if lo + 1e-6 < k < hi - 1e-6), hi]
         ordered = ordered or self.any_sign
         deltas, value = [], f(lo)
-        for p, q in zip(points, points[1:]):
+        for p, q in pairwise(points):
             d = self.var(0.0, q - p)
             deltas.append((d, q - p))
             value = value + (f(q) - f(p)) / (q - p) * d
         self.con(arg == lo + sum(d for d, _ in deltas))
         if ordered and len(deltas) > 1:
-            for (d, length), (d_next, length_next) in zip(deltas, deltas[1:]):
+            for (d, length), (d_next, length_next) in pairwise(deltas):
                 z = self.var(binary=True)
                 self.con(d >= length * z)
                 self.con(d_next <= length_next * z)
@@ -145,8 +147,20 @@ class _Builder:
         return t
 
 
-def add_federal_tax(block, base: YearIncome, facts: TaxYear, *, ordinary=0.0, early=0.0, short_gain=0.0, long_gain=0.0,
-                    state_rate: float = 0.0, irmaa_persons: int = 0, exact_any_sign: bool = False, name: str = "federal_tax") -> TaxTerms:
+def add_federal_tax(
+    block,
+    base: YearIncome,
+    facts: TaxYear,
+    *,
+    ordinary=0.0,
+    early=0.0,
+    short_gain=0.0,
+    long_gain=0.0,
+    state_rate: float = 0.0,
+    irmaa_persons: int = 0,
+    exact_any_sign: bool = False,
+    name: str = "federal_tax",
+) -> TaxTerms:
     """Add the year's tax to `block` (a Block or ConcreteModel).
 
     ordinary: the plan's extra ordinary income (traditional withdrawals), dollars >= 0;
@@ -173,8 +187,7 @@ def add_federal_tax(block, base: YearIncome, facts: TaxYear, *, ordinary=0.0, ea
     if ss > 0:
         b1, b2 = SS_FIRST_BASE[s], SS_SECOND_BASE[s]
         cap_at = b2 + (SS_SECOND_RATE * ss - SS_FIRST_RATE * min(ss, b2 - b1)) / SS_SECOND_RATE
-        taxable_ss = k.pwl(agi_without_ss + base.tax_exempt_interest + SS_FIRST_RATE * ss,
-                           lambda p: taxable_social_security(s, p, ss), [b1, b1 + ss, b2, cap_at], ordered=True)
+        taxable_ss = k.pwl(agi_without_ss + base.tax_exempt_interest + SS_FIRST_RATE * ss, lambda p: taxable_social_security(s, p, ss), [b1, b1 + ss, b2, cap_at], ordered=True)
     else:
         taxable_ss = 0.0
     agi = agi_without_ss + taxable_ss

@@ -1,4 +1,5 @@
 """The household's tax year before any plan: its profile read as a `YearIncome`."""
+
 from __future__ import annotations
 
 from ..household import Household
@@ -30,11 +31,17 @@ def household_year(h: Household) -> tuple[YearIncome, TaxYear, int]:
         # A wage-only reading of taxable_income: gross = taxable + basic and 65+ deductions.
         ordinary = t.taxable_income + standard_deduction(facts, t.filing_status, min(seniors, 2 if t.filing_status == "married_joint" else 1)) if t.taxable_income > 0 else 0.0
     year = YearIncome(
-        filing_status=t.filing_status, seniors=seniors, ordinary_income=ordinary,
+        filing_status=t.filing_status,
+        seniors=seniors,
+        ordinary_income=ordinary,
         ordinary_investment_income=min(t.ordinary_investment_income, ordinary),
-        traditional_withdrawals=t.traditional_withdrawals_taken, short_term_gains=t.short_term_gains,
-        long_term_gains=t.long_term_gains, short_term_carryover=t.short_term_loss_carryforward,
-        long_term_carryover=t.loss_carryforward, qualified_dividends=t.qualified_dividends,
-        social_security_benefits=t.social_security_benefits, tax_exempt_interest=t.tax_exempt_interest,
+        traditional_withdrawals=t.traditional_withdrawals_taken,
+        short_term_gains=t.short_term_gains,
+        long_term_gains=t.long_term_gains,
+        short_term_carryover=t.short_term_loss_carryforward,
+        long_term_carryover=t.loss_carryforward,
+        qualified_dividends=t.qualified_dividends,
+        social_security_benefits=t.social_security_benefits,
+        tax_exempt_interest=t.tax_exempt_interest,
     )
     return year, facts, sum(1 for a in ages if a >= IRMAA_MIN_AGE)
