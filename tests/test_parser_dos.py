@@ -57,12 +57,13 @@ def test_the_amount_grammar_and_typo_matching_are_linear(name):
     """Not protected by the length limit in their own right: ten times the text, about ten times the work."""
     def cost(size: int) -> float:
         text = (ADVERSARIAL[name] * (size // len(ADVERSARIAL[name]) + 1))[:size]
-        start = time.perf_counter()
+        # CPU time of this process, best of three: the other test worker shares the two cores.
+        start = time.process_time()
         find_amounts(text)
         lexicon.correct(text, None)
-        return time.perf_counter() - start
+        return time.process_time() - start
 
-    small, large = min(cost(10_000) for _ in range(3)), min(cost(100_000) for _ in range(2))
+    small, large = min(cost(10_000) for _ in range(3)), min(cost(100_000) for _ in range(3))
     assert large < 25 * small + 0.05, f"10 KB {small:.3f} s, 100 KB {large:.3f} s: not linear"
 
 
