@@ -471,11 +471,7 @@ def _household(text: str, book: HouseholdBook, ctx: Context) -> tuple[Household,
         name = m.group("name") or m.group("plural")
         if name.lower() in _NOT_A_HOUSEHOLD:
             continue
-        h, _ = book.find(name)
-        if h is None:
-            raise _Unclear(Reply("refuse", f"I don't have a household called {name}. Loaded households: {', '.join(book.names) or 'none'}."))
-        if h not in mentioned:
-            mentioned.append(h)
+        _add_named(book, name, mentioned)
     # "Rebalance the Smiths", "what's in the Garcias' accounts": a family named that is not loaded is
     # refused, never swapped for the conversation's household.
     here, _ = book.find(ctx.household)
@@ -484,11 +480,7 @@ def _household(text: str, book: HouseholdBook, ctx: Context) -> tuple[Household,
         name = m.group("name")
         if name.lower() in _NOT_A_HOUSEHOLD or name.lower() in known or name.lower() in _COMPANIES or name.lower() in _NOT_A_NAME:
             continue
-        h, _ = book.find(name)
-        if h is None:
-            raise _Unclear(Reply("refuse", f"I don't have a household called {name}. Loaded households: {', '.join(book.names) or 'none'}."))
-        if h not in mentioned:
-            mentioned.append(h)
+        _add_named(book, name, mentioned)
     if len(mentioned) > 1:
         raise _clarify(f"That names more than one household ({', '.join(h.name for h in mentioned)}); which one?")
     if mentioned:
@@ -1002,3 +994,12 @@ def _as_comparison(text: str, book: HouseholdBook, ctx: Context) -> Call:
         before["no_sell"] = [t for t in before["no_sell"] if t not in named.tickers]
     after_args = {k: v for k, v in after.arguments.items() if k != "household"}
     return Call("compare", {"household": h.name, "tool": after.tool, "before": before, "after": after_args}, None, after.audience)
+
+
+def _add_named(book: HouseholdBook, name: str, mentioned: list) -> None:
+    """Add the loaded household called `name` to `mentioned`; a name not loaded is refused, never swapped."""
+    h, _ = book.find(name)
+    if h is None:
+        raise _Unclear(Reply("refuse", f"I don't have a household called {name}. Loaded households: {', '.join(book.names) or 'none'}."))
+    if h not in mentioned:
+        mentioned.append(h)
