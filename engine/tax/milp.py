@@ -68,6 +68,10 @@ class TaxTerms:
     taxable_income: object  # the year's taxable income with the plan
     block: pyo.Block
     binaries: int
+    carried_out: object = 0.0  # net capital loss the plan adds beyond this year's limit (with carryforward=True)
+
+
+IRMAA_SWITCH = 0.0005  # dollars: where a tier's binary switches, off the cent grid
 
 
 def _bounds(expr) -> tuple[float, float]:
@@ -159,6 +163,7 @@ def add_federal_tax(
     state_rate: float = 0.0,
     irmaa_persons: int = 0,
     exact_any_sign: bool = False,
+    carryforward: bool = False,
     name: str = "federal_tax",
 ) -> TaxTerms:
     """Add the year's tax to `block` (a Block or ConcreteModel).
@@ -166,6 +171,8 @@ def add_federal_tax(
     ordinary: the plan's extra ordinary income (traditional withdrawals), dollars >= 0;
     early: the part of it before 59 1/2; short_gain / long_gain: the plan's net realized results
     (losses negative). All are linear expressions of variables with finite bounds, or numbers.
+    carryforward: also give `carried_out`, max(0, -limit - net) with the plan minus without it
+    (one binary: it is credited with a negative weight, so it must be exact either way).
     """
     b = pyo.Block()
     block.add_component(name, b)
@@ -231,7 +238,12 @@ def add_federal_tax(
         for bound, step, at_bound in IRMAA_TIERS[s]:
             add = 12 * irmaa_persons * (step - previous_step)
             previous_step = step
-            edge = bound - (0.005 if at_bound else 0.0)  # at the bound pays for the top tier
+            # One switch point a twentieth of a cent off the bound (below it when the bound itself
+            # pays): z = 0 keeps MAGI at or below it, z = 1 at or above it. No gap between the two,
+            # so every MAGI has a feasible z (a 1-cent gap made fractional MAGIs such as
+            # bound + 0.004 infeasible when maximised); only MAGI exactly at the switch point, off
+            # the cent grid, is ambiguous.
+            edge = bound + (-IRMAA_SWITCH if at_bound else IRMAA_SWITCH)
             if hi <= edge:
                 continue
             if lo > edge:
@@ -240,11 +252,16 @@ def add_federal_tax(
             z = k.var(binary=True)
             k.con(magi <= edge + (hi - edge) * z)
             if exact_any_sign:
-                k.con(magi >= edge + 0.01 - (edge + 0.01 - lo) * (1 - z))
+                k.con(magi >= edge - (edge - lo) * (1 - z))
             irmaa = irmaa + add * z
         irmaa = irmaa - irmaa_yearly(s, without.magi_irmaa, irmaa_persons)
+    carried = 0.0
+    if carryforward:
+        beyond = lambda v: max(0.0, -limit - v)  # noqa: E731
+        net_without = base.short_term_gains - base.short_term_carryover + base.long_term_gains - base.long_term_carryover
+        carried = k.pwl(st + lt, beyond, [-limit], ordered=True) - beyond(net_without)
     b.federal = pyo.Expression(expr=federal)
     b.state = pyo.Expression(expr=state)
     b.irmaa = pyo.Expression(expr=irmaa)
     b.tax = pyo.Expression(expr=federal + state)
-    return TaxTerms(b.federal, b.state, b.irmaa, b.tax, taxable, b, k.binaries)
+    return TaxTerms(b.federal, b.state, b.irmaa, b.tax, taxable, b, k.binaries, carried)
