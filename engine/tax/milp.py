@@ -19,7 +19,8 @@ each IRMAA tier inside the MAGI range one binary. Big-Ms are the argument ranges
 the variables' bounds (Pyomo FBBT), so every variable in the expressions must be bounded.
 
 Exactness: exact under minimisation of a positive multiple of `tax` (or of `federal`, `state`,
-`irmaa`). If the tax enters with a negative weight (e.g. gross - tax == net), the binary pieces
+`irmaa`), except that a MAGI within IRMAA_CUSHION (5 cents) below an IRMAA tier's bound is
+charged the tier (share rounding would carry a plan stopped at the bound across it). If the tax enters with a negative weight (e.g. gross - tax == net), the binary pieces
 stay exact but the LP-relaxed convex pieces may be overstated by the solver; pass
 `exact_any_sign=True` to give those pieces binaries too.
 """
@@ -71,7 +72,7 @@ class TaxTerms:
     carried_out: object = 0.0  # net capital loss the plan adds beyond this year's limit (with carryforward=True)
 
 
-IRMAA_SWITCH = 0.0005  # dollars: where a tier's binary switches, off the cent grid
+IRMAA_CUSHION = 0.05  # dollars below a tier's bound where its binary switches (share rounding)
 
 
 def _bounds(expr) -> tuple[float, float]:
@@ -235,15 +236,16 @@ def add_federal_tax(
         magi = agi + base.tax_exempt_interest
         lo, hi = _bounds(magi)
         previous_step = 0.0
-        for bound, step, at_bound in IRMAA_TIERS[s]:
+        for bound, step, _at_bound in IRMAA_TIERS[s]:
             add = 12 * irmaa_persons * (step - previous_step)
             previous_step = step
-            # One switch point a twentieth of a cent off the bound (below it when the bound itself
-            # pays): z = 0 keeps MAGI at or below it, z = 1 at or above it. No gap between the two,
-            # so every MAGI has a feasible z (a 1-cent gap made fractional MAGIs such as
-            # bound + 0.004 infeasible when maximised); only MAGI exactly at the switch point, off
-            # the cent grid, is ambiguous.
-            edge = bound + (-IRMAA_SWITCH if at_bound else IRMAA_SWITCH)
+            # One switch point IRMAA_CUSHION below the bound: z = 0 keeps MAGI at or below it,
+            # z = 1 at or above it. No gap between the two, so every MAGI has a feasible z (a
+            # 1-cent gap made fractional MAGIs such as bound + 0.004 infeasible when maximised).
+            # The premium is the one jump in the year's cost: a plan the solver stops exactly at
+            # the bound would cross it once its shares are rounded to orderable steps, so the
+            # model stops a few cents short (and charges the tier in those few cents).
+            edge = bound - IRMAA_CUSHION
             if hi <= edge:
                 continue
             if lo > edge:
