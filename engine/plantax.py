@@ -116,7 +116,8 @@ def irmaa_note(u: TradeUniverse, t: PlanTax) -> str | None:
 
     ordinal = ["first", "second", "third", "fourth", "fifth"]
     now, before = tier(status[0]), tier(status[1])
-    what = f"the {ordinal[now - 1]} IRMAA tier" if now == before + 1 else f"IRMAA tiers {before + 1} to {now}"
+    names = ordinal[before:now]
+    what = f"the {names[0]} IRMAA tier" if len(names) == 1 else f"the {', '.join(names[:-1])} and {names[-1]} IRMAA tiers"
     year = u.household.as_of.year + IRMAA_LOOKBACK_YEARS
     return f"crosses {what}: +${t.irmaa:,.2f} a year in Medicare premiums from {year} (MAGI ${status[0]:,.2f}, two-year look-back)"
 

@@ -68,13 +68,14 @@ class Tax(Term):
         return tax_value if self.harvest else max(net_loss_floor(f.u), tax_value)
 
 
-def exact_tax_block(m: pyo.ConcreteModel, f: Frame):
+def exact_tax_block(m: pyo.ConcreteModel, f: Frame, carryforward: bool = False):
     """The year's exact return in the model (engine/tax/milp.py), built once per model and shared
     by the ExactTax term and a net AmountRaised: the plan's traditional withdrawals are ordinary
     income (those before 59 1/2 also pay the 10% additional tax), its taxable sells the short- and
     long-term results. Inside a net-amount row the tax enters with both signs, so it is then
     built exact either way (`exact_any_sign`)."""
     if hasattr(m, "exact_tax_terms"):
+        assert not carryforward or not isinstance(m.exact_tax_terms.carried_out, float), "the tax block was built without the carryforward"
         return m.exact_tax_terms
     from ..tax.milp import add_federal_tax  # Pyomo's FBBT: loaded only for a model
 
@@ -94,7 +95,7 @@ def exact_tax_block(m: pyo.ConcreteModel, f: Frame):
         state_rate=y.state_rate,
         irmaa_persons=y.irmaa_persons,
         exact_any_sign=w is not None and w.net,
-        carryforward=True,
+        carryforward=carryforward,
     )
     return m.exact_tax_terms
 
@@ -111,7 +112,7 @@ class ExactTax(Term):
     name = "tax"
 
     def add(self, m, f):
-        t = exact_tax_block(m, f)
+        t = exact_tax_block(m, f, carryforward=self.harvest)
         credit = carryforward_rate(f.u) * t.carried_out if self.harvest else 0.0
         m.tax_cost = pyo.Expression(expr=t.tax + t.irmaa - credit)
         return m.tax_cost

@@ -75,6 +75,10 @@ class TaxTerms:
 IRMAA_CUSHION = 0.05  # dollars below a tier's bound where its binary switches (share rounding)
 
 
+def _bracket_rate_at(brackets: tuple[tuple[float, float], ...], income: float) -> float:
+    return max(rate for lower, rate in brackets if lower <= income)
+
+
 def _bounds(expr) -> tuple[float, float]:
     if isinstance(expr, (int, float)):
         return float(expr), float(expr)
@@ -100,9 +104,12 @@ class _Builder:
         self.n += 1
         self.b.add_component(f"c{self.n}", pyo.Constraint(expr=expr))
 
-    def pwl(self, arg, f: Callable[[float], float], knots: list[float], ordered: bool):
-        """f(arg) for a piecewise-linear f whose kinks are among `knots`."""
+    def pwl(self, arg, f: Callable[[float], float], knots: list[float], ordered: bool, within: tuple[float, float] | None = None):
+        """f(arg) for a piecewise-linear f whose kinks are among `knots`; `within`: bounds on
+        arg known from the return's algebra, tighter than FBBT's."""
         lo, hi = _bounds(arg)
+        if within is not None:
+            lo, hi = max(lo, within[0]), min(hi, within[1])
         if hi - lo < 1e-9:
             return f(lo)
         points = [lo, *sorted(k for k in set(knots) if lo + 1e-6 < k < hi - 1e-6), hi]
@@ -213,17 +220,43 @@ def add_federal_tax(
     def schedule(v: float) -> float:  # 0/15/20% on income up to v
         return LONG_TERM_RATES[1] * max(0.0, min(v, fifteen_top) - zero_top) + LONG_TERM_RATES[2] * max(0.0, v - fifteen_top)
 
-    ordinary_part = k.pwl(taxable - base.qualified_dividends - pref_gain, lambda v: max(0.0, v), [0.0], ordered=True)
-    f_ord = k.pwl(ordinary_part, lambda v: bracket_tax(brackets, v), knots, ordered=False)
+    # Bounds on the ordinary part the netting implies (FBBT sees taxable income and the
+    # preferential gain as unrelated): taxable - qd - pref = gross ordinary + taxable SS
+    # + (cap - pref) - deductions, and -limit <= cap - pref <= max(0, st). With the floor >= 0,
+    # the ordinary part needs no max(0, .) binary, and the kinks outside the range none at all.
+    std = standard_deduction(facts, s, seniors)
+    senior_most = seniors * facts.senior_deduction if not isinstance(senior, float) else senior
+    gross_ordinary = base.ordinary_income + base.traditional_withdrawals
+    ord_lo, ord_hi = _bounds(ordinary)
+    floor_ordinary = gross_ordinary + ord_lo - std - senior_most - limit
+    ceiling_ordinary = max(0.0, gross_ordinary + ord_hi + SS_SECOND_RATE * ss + max(0.0, _bounds(st)[1]) - std)
+    ordinary_arg = taxable - base.qualified_dividends - pref_gain
+    if floor_ordinary >= 0:
+        ordinary_part, part_range = ordinary_arg, (floor_ordinary, ceiling_ordinary)
+    else:
+        ordinary_part = k.pwl(ordinary_arg, lambda v: max(0.0, v), [0.0], ordered=True, within=(-float("inf"), ceiling_ordinary))
+        part_range = (0.0, ceiling_ordinary)
+    f_ord = k.pwl(ordinary_part, lambda v: bracket_tax(brackets, v), knots, ordered=False, within=part_range)
     g_all = k.pwl(taxable, schedule, [zero_top, fifteen_top], ordered=False)
-    g_ord = k.pwl(ordinary_part, schedule, [zero_top, fifteen_top], ordered=True)
+    g_ord = k.pwl(ordinary_part, schedule, [zero_top, fifteen_top], ordered=True, within=part_range)
     f_all = k.pwl(taxable, lambda v: bracket_tax(brackets, v), knots, ordered=False)
-    income_tax = k.lesser(f_ord + g_all - g_ord, f_all)
+    stacked = f_ord + g_all - g_ord
+    # Above the point where every ordinary rate is at least the top preferential rate, the
+    # stacked tax is never more than brackets on all: the "smaller of" needs no binary.
+    if floor_ordinary >= 0 and _bracket_rate_at(brackets, floor_ordinary) >= max(LONG_TERM_RATES):
+        income_tax = stacked
+    else:
+        income_tax = k.lesser(stacked, f_all)
 
-    # NIIT: 3.8% of the lesser of NII and MAGI over the threshold
+    # NIIT: 3.8% of the lesser of NII and MAGI over the threshold. MAGI over the threshold
+    # minus NII is the ordinary income that is not investment income (and taxable SS) over the
+    # threshold: when that is >= 0 for every plan, the lesser is NII.
     nii = k.floor(base.ordinary_investment_income + base.qualified_dividends + cap, 0.0)
-    over = k.floor(agi - NIIT_THRESHOLD[s], 0.0)
-    niit = NIIT_RATE * k.lesser(nii, over) if not isinstance(nii, float) or nii > 0 else 0.0
+    if gross_ordinary - base.ordinary_investment_income + ord_lo - NIIT_THRESHOLD[s] >= 0:
+        niit = NIIT_RATE * nii
+    else:
+        over = k.floor(agi - NIIT_THRESHOLD[s], 0.0)
+        niit = NIIT_RATE * k.lesser(nii, over) if not isinstance(nii, float) or nii > 0 else 0.0
 
     penalty = EARLY_WITHDRAWAL_PENALTY * (base.early_withdrawals + early)
     without = federal_tax(base, facts)
