@@ -591,3 +591,36 @@ def test_cli_amount_nan_is_bad_input():
 
 if __name__ == "__main__":
     print(format_table(example_withdraw_table()))
+
+
+# ---- the retiree case, worked by hand (exact tax, 2026) -------------------------------
+
+def test_retiree_150k_withdrawal_is_priced_by_the_return_worked_by_hand():
+    # `householder withdraw examples/retiree.json --amount 150000 --exclude roth hsa`.
+    # Single, born 1952 (74 at the end of 2026), taxable income $44,000, state 3%.
+    # Gross wages read from it: 44,000 + 16,100 standard + 2,050 (65+) + 6,000 senior deduction
+    # (MAGI 68,150 < 75,000: no phase-out) = 68,150.
+    # The plan sells $150,000 in the brokerage, realising $84,914.50 of net long-term gain.
+    #   AGI 153,064.50; senior deduction 6,000 - 6% x (153,064.50 - 75,000) = 1,316.13
+    #   taxable 153,064.50 - 18,150 - 1,316.13 = 133,598.37; ordinary part 48,683.87
+    #   ordinary tax 1,240 + 12% x 36,283.87 = 5,594.06 (was 1,240 + 12% x 31,600 = 5,032.00)
+    #   gains: 49,450 - 48,683.87 = 766.13 at 0%, 84,148.37 at 15% = 12,622.26
+    #   federal 562.06 + 12,622.26 = 13,184.32; NIIT none (MAGI < 200,000)
+    #   state 3% x (133,598.37 - 44,000) = 2,687.95; total 15,872.27
+    #   IRMAA (age 74): MAGI 153,064.50 is over the 137,000 tier: (405.80 - 202.90 + 37.50) x 12
+    #   = 2,884.80 a year from 2028.
+    h = load_household(EXAMPLES_DIR / "retiree.json")
+    r = withdraw(h, 150_000, options=Options(exclude_accounts=["roth", "hsa"]))
+    assert r.status == "optimal"
+    assert r.taxes.long_term_gain == pytest.approx(84_914.50, abs=0.01)  # the plan the figures are for
+    assert r.taxes.method == "exact"
+    assert r.taxes.federal == pytest.approx(13_184.32, abs=0.01)
+    assert r.taxes.state == pytest.approx(2_687.95, abs=0.01)
+    assert r.extra["withdrawal"]["estimated_tax"] == pytest.approx(15_872.27, abs=0.01)
+    assert r.taxes.medicare_premiums == pytest.approx(2_884.80, abs=0.01)
+    assert any("crosses the first and second IRMAA tiers: +$2,884.80 a year in Medicare premiums from 2028" in w for w in r.warnings), r.warnings
+    # The old flat pricing charged only the 3% state rate on these gains: the exact baseline is
+    # priced the same way, and the plan is no dearer than the cheaper rule.
+    b = r.extra["baselines"]
+    assert r.extra["savings_tax"] == pytest.approx(min(b["pro_rata"]["estimated_tax"], b["taxable_first"]["estimated_tax"]) - 15_872.27, abs=0.01)
+    assert r.extra["savings_tax"] >= 0

@@ -263,32 +263,39 @@ def add_federal_tax(
     federal = income_tax + niit + penalty - without.total
     state = state_rate * (taxable - without.taxable_income)
 
-    # IRMAA: one binary per tier inside the MAGI range (z = 1 iff MAGI is above the tier)
+    # IRMAA: one binary per tier inside the MAGI range (z = 1 iff MAGI is above the tier), in
+    # the incremental form: MAGI = lo + sum(d_j) over the segments between the tiers, a segment
+    # above a tier only once z says so (d_above <= len_above * z) and z only with the segment
+    # below it full (d_below >= len_below * z). Each big-M is then the distance between two
+    # tiers, not the whole MAGI range: a far tighter relaxation of the step.
+    # Each switch point sits IRMAA_CUSHION below the bound. The premium is the one jump in the
+    # year's cost: a plan the solver stops exactly at the bound would cross it once its shares are
+    # rounded to orderable steps, so the model stops a few cents short (and charges the tier in
+    # those few cents). No gap between "below" and "above" (a 1-cent gap made fractional MAGIs
+    # such as bound + 0.004 infeasible when maximised).
     irmaa = 0.0
     if irmaa_persons > 0:
         magi = agi + base.tax_exempt_interest
         lo, hi = _bounds(magi)
-        previous_step = 0.0
+        previous_step, inside = 0.0, []
         for bound, step, _at_bound in IRMAA_TIERS[s]:
             add = 12 * irmaa_persons * (step - previous_step)
             previous_step = step
-            # One switch point IRMAA_CUSHION below the bound: z = 0 keeps MAGI at or below it,
-            # z = 1 at or above it. No gap between the two, so every MAGI has a feasible z (a
-            # 1-cent gap made fractional MAGIs such as bound + 0.004 infeasible when maximised).
-            # The premium is the one jump in the year's cost: a plan the solver stops exactly at
-            # the bound would cross it once its shares are rounded to orderable steps, so the
-            # model stops a few cents short (and charges the tier in those few cents).
             edge = bound - IRMAA_CUSHION
-            if hi <= edge:
-                continue
             if lo > edge:
                 irmaa = irmaa + add
-                continue
-            z = k.var(binary=True)
-            k.con(magi <= edge + (hi - edge) * z)
-            if exact_any_sign:
-                k.con(magi >= edge - (edge - lo) * (1 - z))
-            irmaa = irmaa + add * z
+            elif edge < hi:
+                inside.append((edge, add))
+        if inside:
+            points = [lo, *(e for e, _ in inside), hi]
+            segments = [(k.var(0.0, q - p), q - p) for p, q in pairwise(points)]
+            k.con(magi == lo + sum(d for d, _ in segments))
+            for j, (_, add) in enumerate(inside):
+                z = k.var(binary=True)
+                (below, length_below), (above, length_above) = segments[j], segments[j + 1]
+                k.con(below >= length_below * z)
+                k.con(above <= length_above * z)
+                irmaa = irmaa + add * z
         irmaa = irmaa - irmaa_yearly(s, without.magi_irmaa, irmaa_persons)
     carried = 0.0
     if carryforward:
