@@ -264,3 +264,34 @@ def test_a_withdrawal_at_the_0_percent_top_fills_it_with_gains_and_not_past_it()
     engine, plan, _ = _engine(u, sc)
     assert plan.withdrawals == {"brokerage": pytest.approx(20_000.0)}
     assert sc.term_values(u, plan)["tax"] == pytest.approx(0.0, abs=0.01)
+
+
+def test_bracket_gain_budget_is_the_0_percent_headroom_less_the_plans_own_ordinary_income():
+    # Single, 2026, $40,000 of wages, no one 65+: taxable income 23,900, 0% top 49,450, so the
+    # bracket budget is $25,550 of gain; a plan that also draws $10,000 from the IRA fills that
+    # much of the same room, leaving $15,550 for gains.
+    from engine.model import GainBudget
+    from engine.model.build import frame_of
+    from engine.scenarios import gain_budget_of
+
+    data, _ = small_household(0)
+    data["tax"] = {"filing_status": "single", "taxable_income": 0.0, "ordinary_income": 40_000.0, "state_rate": 0.0}
+    for a in data["accounts"]:
+        a["birth_year"] = 1970
+    data["accounts"][0]["holdings"] = [{"id": "L0", "ticker": "VTI", "shares": 400.0, "cost_basis": 8_000.0, "acquired": "2015-03-02"}]
+    h = parse_household(data)
+    u = build_universe(h, 10.0)
+    o = Options(gain_budget="bracket", min_trade=0.0)
+    assert gain_budget_of(u, o) == pytest.approx(25_550.0, abs=0.01)
+    income = income_rates(u)
+    sc = household_scenario("withdraw", u, o, flows=Flows(withdrawal=Withdrawal(30_000.0, False, income, withdrawal_costs(u, income), {})))
+    budget = sc.find(GainBudget)
+    assert budget.with_withdrawals
+    f = frame_of(u, sc.constraints, sc.trading, sc.flows)
+    ira_lot = next(l for l in u.sellable if l.account == "ira")
+    # $20,000 of brokerage sales realise $16,000 of gain ($80 of $100 a share), $10,000 from the IRA.
+    plan = Plan(sells={("brokerage", "L0"): 200.0, ira_lot.key: 100.0}, withdrawals={"brokerage": 20_000.0, "ira": 10_000.0})
+    assert budget.violation(f, plan) == pytest.approx(16_000 + 10_000 - 25_550, abs=0.01)
+    # The engine's plan keeps it, and its gains pay no federal tax.
+    engine, best, _ = _engine(u, sc)
+    assert budget.violation(f, best) <= 0.01
