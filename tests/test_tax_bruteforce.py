@@ -26,7 +26,9 @@ import random
 
 import pytest
 
-from engine import Options, parse_household
+# `from engine import withdraw` first: engine's names load lazily, and importing the submodule
+# engine.withdraw before the name would leave `engine.withdraw` the module for later importers.
+from engine import Options, parse_household, withdraw  # noqa: F401
 from engine.model import Flows, Withdrawal
 from engine.plan import Plan
 from engine.plantax import uses_exact_tax
