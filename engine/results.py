@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_serializer, model_seria
 
 from .model.frame import Flows
 from .plan import Plan, StateMeasures, holdings_after, measure, taxes, traded_dollars
+from .plantax import exact_tax, irmaa_note, uses_exact_tax, withdrawal_part
 from .solve import SolveOutcome
 from .taxdata import WASH_SALE_DAYS
 from .timing import phase
@@ -61,6 +62,10 @@ class Taxes(BaseModel):
     withdrawal_income_tax: float = Field(0.0, description="dollars of income tax (and penalty) on traditional withdrawals")
     rates: dict[str, float]
     tax_year: int
+    method: Literal["exact", "flat"] = Field("flat", description="exact: the year's return with the plan minus without it; flat: the profile's own marginal rates")
+    federal: Optional[float] = Field(None, description="dollars of federal tax the plan adds (exact)")
+    state: Optional[float] = Field(None, description="dollars of state tax: the flat state rate on the added taxable income (exact)")
+    medicare_premiums: Optional[float] = Field(None, description="dollars a year of Medicare premiums (IRMAA) the plan adds, from two years on (exact)")
 
 
 class Costs(BaseModel):
@@ -397,24 +402,49 @@ def _assemble(
     transaction = cost_rate * sum(traded_dollars(u, plan).values())
     base.trades = trades_of(u, plan)
     base.after = state_of(after)
-    income_tax = withdrawal_income_tax(flows, plan)
-    tax = est.estimated_tax + income_tax  # every tool: all the tax the plan causes this year
-    base.taxes = Taxes(
-        short_term_gain=cents(est.short_term_gain),
-        long_term_gain=cents(est.long_term_gain),
-        estimated_tax=cents(tax),
-        loss_carryforward=cents(est.loss_carryforward),
-        withdrawal_income_tax=cents(income_tax),
-        rates={"ordinary": pct(u.rates.ordinary), "short_term": pct(u.rates.short_term), "long_term": pct(u.rates.long_term)},
-        tax_year=u.rates.year,
-    )
+    exact = uses_exact_tax(h)
+    income_tax = withdrawal_part(u, plan) if exact else withdrawal_income_tax(flows, plan)
+    rates = {"ordinary": pct(u.rates.ordinary), "short_term": pct(u.rates.short_term), "long_term": pct(u.rates.long_term)}
+    if exact:
+        # Every tool: all the tax the plan causes this year, the return with it minus without it.
+        t = exact_tax(u, plan)
+        tax = t.total
+        carried = t.with_plan.short_term_carryforward + t.with_plan.long_term_carryforward
+        base.taxes = Taxes(
+            short_term_gain=cents(est.short_term_gain),
+            long_term_gain=cents(est.long_term_gain),
+            estimated_tax=cents(tax),
+            loss_carryforward=cents(carried),
+            withdrawal_income_tax=cents(income_tax),
+            rates=rates,
+            tax_year=u.rates.year,
+            method="exact",
+            federal=cents(t.federal),
+            state=cents(t.state),
+            medicare_premiums=cents(t.irmaa),
+        )
+        note = irmaa_note(u, t)
+        if note:
+            base.warnings.append(note)
+    else:
+        tax = est.estimated_tax + income_tax
+        base.taxes = Taxes(
+            short_term_gain=cents(est.short_term_gain),
+            long_term_gain=cents(est.long_term_gain),
+            estimated_tax=cents(tax),
+            loss_carryforward=cents(est.loss_carryforward),
+            withdrawal_income_tax=cents(income_tax),
+            rates=rates,
+            tax_year=u.rates.year,
+        )
     base.costs = Costs(transaction=cents(transaction), implementation=cents(tax + transaction))
     base.do_not_buy = do_not_buy(u, plan)
     if baseline is not None:
         bplan, bstatus = baseline
         bvalues, bcash = holdings_after(u, bplan, cost_rate)
         bafter = measure(u, bvalues, bcash, solver)
-        btax = taxes(u, bplan).estimated_tax
+        btax = exact_tax(u, bplan).total if exact else taxes(u, bplan).estimated_tax
+        mine = tax if exact else est.estimated_tax
         btrans = cost_rate * sum(traded_dollars(u, bplan).values())
         base.baseline = Baseline(
             description="each account rebalanced alone to the household target",
@@ -427,10 +457,10 @@ def _assemble(
         loc_value = bafter.mislocation - after.mislocation
         loc_today = loc_value * u.location.present_value_factor
         base.savings = Savings(
-            tax=cents(btax - est.estimated_tax),
+            tax=cents(btax - mine),
             location_value=cents(loc_value),
             location_value_today=cents(loc_today),
             transaction=cents(btrans - transaction),
-            total=cents(btax - est.estimated_tax + btrans - transaction + loc_today),
+            total=cents(btax - mine + btrans - transaction + loc_today),
         )
     return base

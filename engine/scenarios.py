@@ -21,6 +21,7 @@ from .model import (
     CashFundsBuys,
     Constraint,
     DriftPenalty,
+    ExactTax,
     Flows,
     GainBudget,
     MinimumTrade,
@@ -35,8 +36,10 @@ from .model import (
     read_plan,
 )
 from .plan import Plan
+from .plantax import bracket_headroom, uses_exact_tax
 from .results import Result, assemble
 from .solve import SolveOutcome, SolverName, SolverUnavailable, pick_solver, size_warning, solve
+from .tax.year import filer_birth_years
 from .universe import TradeUniverse, build_universe
 
 
@@ -66,7 +69,10 @@ class Options(BaseModel):
 def gain_budget_of(u: TradeUniverse, o: Options) -> float | None:
     """Dollars of net realized gain allowed, or None for no budget."""
     if o.gain_budget == "bracket":
-        headroom = u.rates.long_term_headroom
+        # Exact: the long-term gain that fits below the next 0/15/20% breakpoint, on top of the
+        # year's own ordinary income and gains (a withdrawal's ordinary income is the plan's own
+        # and stacks under the gains too: see bracket_headroom).
+        headroom = bracket_headroom(u) if uses_exact_tax(u.household) else u.rates.long_term_headroom
         return headroom if headroom != float("inf") else None
     return o.gain_budget
 
@@ -85,18 +91,19 @@ def household_scenario(
     location, withdrawal cost and tie-break terms; cash, minimum trade, wash sale, gain budget and
     (with a withdrawal) amount-raised constraints."""
     budget, flows = gain_budget_of(u, o), flows or Flows()
+    exact = uses_exact_tax(u.household)
     constraints: list[Constraint] = [CashFundsBuys()]
     if o.min_trade > 0:
         constraints.append(MinimumTrade(o.min_trade))
     constraints.append(WashSale())
     if budget is not None:
-        constraints.append(GainBudget(budget))
+        constraints.append(GainBudget(budget, with_withdrawals=o.gain_budget == "bracket" and exact))
     if flows.withdrawal is not None:
-        constraints.append(AmountRaised())
+        constraints.append(AmountRaised(exact=exact))
     return Scenario(
         tool=tool,
         terms=(
-            Tax(harvest=harvest),
+            ExactTax(harvest=harvest) if exact else Tax(harvest=harvest),
             TransactionCost(),
             DriftPenalty(tolerance=o.tolerance),
             Mislocation(weight=o.location_weight),
@@ -162,6 +169,8 @@ def account_by_account(h: Household, u: TradeUniverse, sc: Scenario, o: Options,
         if acct.id in sc.trading.frozen_accounts:
             continue
         alone = h.model_copy(update={"accounts": [acct], "restrictions": [r for r in h.restrictions if r.account == acct.id]})
+        # The same return: the filers' ages come from every account's owner, not this one's.
+        alone = alone.model_copy(update={"tax": h.tax.model_copy(update={"birth_years": filer_birth_years(h)})})
         ua = build_universe(alone, o.horizon_years)
         # A purchase in another account within 30 days still washes this account's losses.
         ua.loss_blocked.update({k: why for k, why in u.loss_blocked.items() if k[0] == acct.id})
@@ -169,7 +178,7 @@ def account_by_account(h: Household, u: TradeUniverse, sc: Scenario, o: Options,
         sa = replace(sc.swap(Mislocation(weight=0.0)), flows=replace(sc.flows, deposits=deposits))
         if budget is not None:
             # The budget is split over taxable accounts by value, as separate managers would.
-            sa = sa.swap(GainBudget(budget.dollars * taxable_value.get(acct.id, 0.0) / all_taxable))
+            sa = sa.swap(replace(budget, dollars=budget.dollars * taxable_value.get(acct.id, 0.0) / all_taxable))
         outcome, p = solve_scenario(ua, sa, solver, o.time_limit)
         statuses.append(outcome.status)
         if p is not None:

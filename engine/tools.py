@@ -7,6 +7,8 @@ from collections import defaultdict
 
 from .household import Household
 from .model import Flows, Scenario, Trading
+from .plan import Plan
+from .plantax import bracket_headroom, carryforward_rate, exact_tax, loss_value, uses_exact_tax, year_of
 from .results import (
     BlockedLot,
     Contribution,
@@ -23,6 +25,7 @@ from .results import (
     cents,
 )
 from .scenarios import Options, Run, error_result, household_scenario, run_tool, unknown_accounts
+from .tax import federal_tax
 from .taxdata import tax_year
 from .universe import TradeUniverse
 
@@ -77,6 +80,7 @@ def next_best_actions(u: TradeUniverse, r: Result) -> list[LocationAction]:
     for t in r.trades:
         by_account[t.account].append(t)
     actions: list[LocationAction] = []
+    year = year_of(u)
     for account, trades in by_account.items():
         kind = u.kind[account]
         gain = 0.0
@@ -84,7 +88,12 @@ def next_best_actions(u: TradeUniverse, r: Result) -> list[LocationAction]:
             sign = -1 if t.action == "sell" else 1
             gain -= sign * t.amount * u.location.cost(t.ticker, kind)
         tax = sum(t.realized_gain or 0.0 for t in trades if t.action == "sell")
-        rate_tax = sum((t.realized_gain or 0.0) * (u.rates.short_term if t.term == "short" else u.rates.long_term) for t in trades if t.action == "sell")
+        if uses_exact_tax(u.household):
+            # This swap's sells alone, priced by the year's return (the other swaps not made).
+            alone = Plan(sells={(t.account, t.lot_id): t.shares for t in trades if t.action == "sell" and t.lot_id})
+            rate_tax = exact_tax(u, alone, year).total
+        else:
+            rate_tax = sum((t.realized_gain or 0.0) * (u.rates.short_term if t.term == "short" else u.rates.long_term) for t in trades if t.action == "sell")
         sells = [f"sell {t.ticker} {_money(t.amount)}" for t in trades if t.action == "sell"]
         buys = [f"buy {t.ticker} {_money(t.amount)}" for t in trades if t.action == "buy"]
         actions.append(
@@ -128,12 +137,18 @@ def harvest_candidates(u: TradeUniverse, min_loss: float, excluded: frozenset[st
             substitutes[t] += [x for x in group if x != t]
     candidates, blocked = [], []
     sellable = {l.key for l in u.sellable if l.account not in excluded}
+    exact, year = uses_exact_tax(u.household), year_of(u)
     for lot in u.lots:
         loss = -(lot.shares * lot.gain_per_share)
         if not lot.is_loss or loss < min_loss:
             continue
-        rate = u.rates.short_term if lot.term == "short" else u.rates.long_term
-        row = {"account": lot.account, "lot_id": lot.lot_id, "ticker": lot.ticker, "loss": cents(loss), "term": lot.term, "tax_value": cents(loss * rate)}
+        if exact:
+            # The lot sold alone: the tax it saves this year plus, beyond this year's deduction,
+            # the carryforward at next years' rate discounted (engine/plantax.py loss_value).
+            value = loss_value(u, Plan(sells={lot.key: lot.shares}), year).total
+        else:
+            value = loss * (u.rates.short_term if lot.term == "short" else u.rates.long_term)
+        row = {"account": lot.account, "lot_id": lot.lot_id, "ticker": lot.ticker, "loss": cents(loss), "term": lot.term, "tax_value": cents(value)}
         replacement = next(
             (x for x in substitutes[lot.ticker] if u.asset_class(x) == u.asset_class(lot.ticker) and u.wash_group[x] != u.wash_group[lot.ticker] and x not in u.buy_blocked),
             None,
@@ -163,6 +178,12 @@ def harvest_extra(run: Run, candidates: list[dict], blocked: list[dict], gains: 
             f"a net loss of {_money(-net) if net < 0 else '$0.00'} this year lowers ordinary income by at most {_money(limit)} "
             f"and the rest ({_money(r.taxes.loss_carryforward)}) carries forward to later years."
         )
+        if uses_exact_tax(u.household) and run.plan is not None:
+            v = loss_value(u, run.plan)
+            extra.loss_rules += (
+                f" This plan saves {_money(v.this_year)} of tax this year; the {_money(v.carried)} it carries beyond this year's deduction "
+                f"is valued at next years' long-term rate discounted a year ({100 * carryforward_rate(u):.2f}%): {_money(v.carried_value)} today."
+            )
     if gains:
         sold_at_loss = {u.wash_group[d.ticker] for d in r.do_not_buy}
         extra.gain_harvest = gain_harvest(u, run.scenario.trading.frozen_accounts, sold_at_loss)
@@ -173,7 +194,12 @@ def gain_harvest(u: TradeUniverse, excluded: frozenset[str] = frozenset(), sold_
     """Long-term gains that fit in the 0% bracket: sell and buy back at once to step up basis."""
     status, income = u.household.tax.filing_status, u.household.tax.taxable_income
     zero_top = tax_year(u.household.as_of.year).long_term[status][0]
-    headroom = max(0.0, zero_top - income)
+    exact = uses_exact_tax(u.household)
+    if exact:
+        # Gain that fits at 0%: the year's own income, deductions and Social Security counted.
+        headroom = bracket_headroom(u) if federal_tax(year_of(u).base, year_of(u).facts).taxable_income < zero_top else 0.0
+    else:
+        headroom = max(0.0, zero_top - income)
     picks, used = [], 0.0
     # Buying back a ticker the plan sold at a loss would wash that loss: leave those groups out.
     skip = sold_at_loss or set()
@@ -190,5 +216,10 @@ def gain_harvest(u: TradeUniverse, excluded: frozenset[str] = frozenset(), sold_
             GainLot(account=l.account, lot_id=l.lot_id, ticker=l.ticker, shares=round(shares, 6), gain=cents(gain), action="sell and buy back at once (a gain is not a wash sale)")
         )
         used += gain
-    state_tax = used * u.household.tax.state_rate
-    return GainHarvest(headroom=cents(headroom), gain_realized=cents(used), federal_tax=0.0, state_tax=cents(state_tax), lots=picks)
+    if exact:
+        chosen = Plan(sells={(p.account, p.lot_id): p.shares for p in picks})
+        t = exact_tax(u, chosen)
+        federal, state_tax = t.federal, t.state
+    else:
+        federal, state_tax = 0.0, used * u.household.tax.state_rate
+    return GainHarvest(headroom=cents(headroom), gain_realized=cents(used), federal_tax=cents(federal), state_tax=cents(state_tax), lots=picks)

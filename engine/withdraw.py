@@ -2,7 +2,8 @@
 
 The same household model with a withdrawal flow out of each account. A dollar taken out costs:
   taxable      the tax on the gains its lots realize (lot by lot, in the model)
-  traditional  the ordinary rate on the whole dollar, plus the 10% additional tax before 59 1/2
+  traditional  the tax of the whole dollar as ordinary income, plus the 10% additional tax before
+               59 1/2 (the exact return of the year, ExactTax; flat: the ordinary rate)
   Roth / HSA   the opportunity cost of giving up tax-free money: what the same dollar out of a
                traditional account would pay (the ordinary rate), plus the present value of the
                tax its growth would meet in a taxable account over the horizon (`shelter_value`),
@@ -20,6 +21,7 @@ from .household import CASH_CLASS, Household
 from .location import horizon_tax_cost
 from .model import Flows, Scenario, Withdrawal
 from .plan import Plan, holdings_after, taxes
+from .plantax import exact_tax, uses_exact_tax, withdrawal_part
 from .results import MislocatedSale, Result, UnmetWithdrawExtra, WithdrawalSummary, WithdrawBaseline, WithdrawExtra, cents, trades_of
 from .scenarios import Options, Run, error_result, household_scenario, run_tool, solve_scenario
 from .solve import SolveOutcome
@@ -42,7 +44,11 @@ def shelter_value(u: TradeUniverse) -> float:
 
 
 def income_rates(u: TradeUniverse) -> dict[str, float]:
-    """Tax due now per dollar withdrawn, by account (traditional only)."""
+    """Tax due now per dollar withdrawn, by account (traditional only), at flat marginal rates.
+    Empty under the exact tax: the ExactTax term prices traditional withdrawals as the ordinary
+    income of the year's return (and the 10% additional tax before 59 1/2)."""
+    if uses_exact_tax(u.household):
+        return {}
     out = {}
     for acct in u.household.accounts:
         if acct.kind == "traditional":
@@ -58,7 +64,7 @@ def withdrawal_costs(u: TradeUniverse, income: dict[str, float]) -> dict[str, fl
     for a in u.accounts:
         kind = u.kind[a]
         if kind == "traditional":
-            costs[a] = income[a]
+            costs[a] = income.get(a, 0.0)
         elif kind in ("roth", "hsa"):
             costs[a] = u.rates.ordinary + shelter
         else:
@@ -94,7 +100,11 @@ def capacity(u: TradeUniverse, frozen: frozenset[str]) -> dict[str, float]:
 
 
 def plan_tax(u: TradeUniverse, plan: Plan, income: Mapping[str, float]) -> tuple[float, float]:
-    """(capital-gains tax, income tax on withdrawals) of a plan, dollars."""
+    """(capital-gains tax, income tax on withdrawals) of a plan, dollars. Exact: the return with
+    the plan minus without it (federal + state), split as the withdrawals alone and the rest."""
+    if uses_exact_tax(u.household):
+        whole, withdrawals = exact_tax(u, plan).total, withdrawal_part(u, plan)
+        return whole - withdrawals, withdrawals
     return taxes(u, plan).estimated_tax, sum(income.get(a, 0.0) * w for a, w in plan.withdrawals.items())
 
 
@@ -199,7 +209,8 @@ def withdraw(h: Household, amount: float, net: bool = False, options: Options | 
 
 
 def _settle_net(time_limit: float):
-    """The model prices tax linearly; the reported estimate follows Schedule D. Re-solve with the
+    """Flat rates: the model prices tax linearly while the reported estimate follows Schedule D;
+    exact: the model's tax is the report's, and only share rounding is left. Re-solve with the
     gap added to the amount asked until they meet, keeping each plan with the outcome that made it."""
 
     def settle(u: TradeUniverse, sc: Scenario, solver: str, outcome: SolveOutcome, plan: Plan) -> tuple[SolveOutcome, Plan, list[str]]:

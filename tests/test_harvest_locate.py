@@ -17,6 +17,10 @@ from hypothesis import strategies as st
 
 from engine import Household, Options, Result, contribute, harvest, locate, parse_household
 
+from engine.plantax import carryforward_rate
+from engine.tax import federal_tax, household_year, plan_tax
+from engine.taxdata import LOSS_DEDUCTION_LIMIT
+from engine.universe import build_universe
 from strategies import household_data
 from bookkeeping import (
     price, asset_class, lots_of, identical_groups, restricted, is_loss_lot, held_over_a_year, wash_blocked_lots, sells_by_lot, check_lots_and_restrictions,
@@ -27,6 +31,25 @@ EXAMPLES = settings(max_examples=20, deadline=None)
 # The per-account baseline does not change the plan these invariants are about, and a time
 # limit keeps the odd hard draw (locate rebalances with no drift band) from stalling the suite.
 FAST = dict(baseline=False, time_limit=3)
+
+
+def exact(h: Household) -> bool:
+    return h.tax.ordinary_rate is None and h.tax.short_term_rate is None and h.tax.long_term_rate is None
+
+
+def gains_tax(h: Household, short: float, long: float) -> float:
+    """The year's return with these gains minus without them, federal + state (the tax function,
+    checked against Tax-Calculator in test_tax_reference.py)."""
+    base, facts, _ = household_year(h)
+    return plan_tax(base, base.plus(short_term_gains=short, long_term_gains=long), facts, h.tax.state_rate).total
+
+
+def beyond_limit(h: Household, short: float, long: float) -> float:
+    """Net capital loss these results add beyond this year's deduction limit (carried forward)."""
+    base, _, _ = household_year(h)
+    net = base.short_term_gains - base.short_term_carryover + base.long_term_gains - base.long_term_carryover
+    limit = LOSS_DEDUCTION_LIMIT[h.tax.filing_status]
+    return max(0.0, -limit - (net + short + long)) - max(0.0, -limit - net)
 
 # Top of the 0% long-term capital-gains bracket, dollars of taxable income: Rev. Proc. 2024-40
 # (2025) and Rev. Proc. 2025-32 (2026).
@@ -142,7 +165,14 @@ def test_harvest_lists_sells_and_blocks_exactly_the_loss_lots_it_should(h, min_l
         term = "long" if held_over_a_year(lot.acquired, h.as_of) else "short"
         assert c["ticker"] == lot.ticker and c["term"] == term
         assert c["loss"] == pytest.approx(loss, abs=CENT)
-        assert c["tax_value"] == pytest.approx(loss * rates["long_term" if term == "long" else "short_term"], abs=CENT)
+        if exact(h):
+            # This year's saving by the return, plus the loss carried beyond this year's limit at
+            # next years' long-term rate discounted a year.
+            short, long = (-loss, 0.0) if term == "short" else (0.0, -loss)
+            value = -gains_tax(h, short, long) + beyond_limit(h, short, long) * carryforward_rate(build_universe(h, 10.0))
+            assert c["tax_value"] == pytest.approx(value, abs=CENT)
+        else:
+            assert c["tax_value"] == pytest.approx(loss * rates["long_term" if term == "long" else "short_term"], abs=CENT)
         # A replacement keeps the asset class, is not the same security, and may be bought now.
         fits = {x for x in substitutes[lot.ticker] if asset_class(h, x) == asset_class(h, lot.ticker) and x not in groups[lot.ticker] and x not in no_buy}
         assert (c["replacement"] in fits) if fits else c["replacement"] is None, (c, fits)
@@ -152,11 +182,25 @@ def test_harvest_lists_sells_and_blocks_exactly_the_loss_lots_it_should(h, min_l
 
     if gains:
         g = r.extra["gain_harvest"]
-        headroom = max(0.0, ZERO_RATE_TOP[h.as_of.year][h.tax.filing_status] - h.tax.taxable_income)
-        assert g["headroom"] == pytest.approx(headroom, abs=CENT)
+        top = ZERO_RATE_TOP[h.as_of.year][h.tax.filing_status]
+        if exact(h):
+            # The headroom is the most long-term gain whose taxable income stays at the 0% top.
+            base, facts, _ = household_year(h)
+            taxable = lambda gain: federal_tax(base.plus(long_term_gains=gain), facts).taxable_income
+            if taxable(0.0) < top:
+                assert taxable(g["headroom"]) <= top + 1e-6 and taxable(g["headroom"] + 0.02) > top, g
+            else:
+                assert g["headroom"] == 0.0
+            year = base.plus(short_term_gains=0.0, long_term_gains=g["gain_realized"])
+            t = plan_tax(base, year, facts, h.tax.state_rate)
+            assert g["federal_tax"] == pytest.approx(t.federal, abs=CENT * max(1, len(g["lots"])))
+            assert g["state_tax"] == pytest.approx(t.state, abs=CENT * max(1, len(g["lots"])))
+        else:
+            headroom = max(0.0, top - h.tax.taxable_income)
+            assert g["headroom"] == pytest.approx(headroom, abs=CENT)
+            assert g["federal_tax"] == 0.0
+            assert g["state_tax"] == pytest.approx(g["gain_realized"] * h.tax.state_rate, abs=CENT)
         assert g["gain_realized"] <= g["headroom"] + CENT
-        assert g["federal_tax"] == 0.0
-        assert g["state_tax"] == pytest.approx(g["gain_realized"] * h.tax.state_rate, abs=CENT)
         total = 0.0
         for pick in g["lots"]:
             kind, lot = lots[(pick["account"], pick["lot_id"])]
@@ -187,7 +231,10 @@ def test_locate_keeps_every_rule_and_ranks_tax_free_moves_first(h, data):
     for a in actions:
         sells = [t for t in r.trades if t.account == a["account"] and t.action == "sell"]
         gain = sum(t.realized_gain or 0.0 for t in sells)
-        tax = sum((t.realized_gain or 0.0) * rates["short_term" if t.term == "short" else "long_term"] for t in sells)
+        if exact(h):
+            tax = gains_tax(h, sum(t.realized_gain or 0.0 for t in sells if t.term == "short"), sum(t.realized_gain or 0.0 for t in sells if t.term == "long"))
+        else:
+            tax = sum((t.realized_gain or 0.0) * rates["short_term" if t.term == "short" else "long_term"] for t in sells)
         assert a["realized_gain"] == pytest.approx(gain, abs=CENT * max(1, len(sells)))
         assert a["tax_cost_today"] == pytest.approx(max(tax, 0.0), abs=CENT * max(1, len(sells)))
     taxed = [a["tax_cost_today"] > 0 for a in actions]

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from engine import Household, Options, Result, parse_household, rebalance
 from engine.plan import Plan
 from engine.scenarios import household_scenario
-from engine.tax import capital_gains_tax, marginal_rates
+from engine.tax import capital_gains_tax, household_year, marginal_rates, plan_tax
 from engine.universe import build_universe
 
 from strategies import households, options
@@ -179,6 +179,16 @@ def test_realized_gains_and_tax_follow_from_lots(h, o):
             assert t.term == term, (t, term)
     assert abs(r.taxes.short_term_gain - st_gain) <= CENT
     assert abs(r.taxes.long_term_gain - lt_gain) <= CENT
+    if h.tax.ordinary_rate is None and h.tax.short_term_rate is None and h.tax.long_term_rate is None:
+        # The exact tax: the year's return with these gains minus without them (the tax function,
+        # checked against Tax-Calculator in test_tax_reference.py), federal + state; the loss
+        # carried out is the Capital Loss Carryover Worksheet's.
+        base, facts, _ = household_year(h)
+        t = plan_tax(base, base.plus(short_term_gains=st_gain, long_term_gains=lt_gain), facts, h.tax.state_rate)
+        assert abs(r.taxes.estimated_tax - t.total) <= CENT
+        carried = t.with_plan.short_term_carryforward + t.with_plan.long_term_carryforward
+        assert abs(r.taxes.loss_carryforward - carried) <= CENT
+        return
     rates = marginal_rates(h.tax, h.as_of)
     expected = capital_gains_tax(st_gain, lt_gain, rates, h.tax.loss_carryforward)
     # The report is the tax the plan causes: a carried-in loss's deduction comes anyway.

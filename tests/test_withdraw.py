@@ -25,7 +25,8 @@ from hypothesis import strategies as st
 
 from engine import Household, Options, Result, load_household, parse_household
 from engine.solve import glpk_available
-from engine.tax import capital_gains_tax, marginal_rates
+from engine.tax import capital_gains_tax, household_year, marginal_rates
+from engine.tax import plan_tax as federal_plan_tax
 from engine.withdraw import withdraw
 
 from strategies import household_data
@@ -189,19 +190,31 @@ def check_withdrawal(h: Household, excluded: set[str], amount: float, o: Options
     gross = sum(by_account.values())
     assert abs(w["gross"] - gross) <= CENT
 
-    # The estimate: capital-gains tax of the sells (Schedule D) plus ordinary income tax, and the
-    # 10% additional tax under 59 1/2, on every traditional dollar withdrawn.
-    rates = marginal_rates(h.tax, h.as_of)
     st_gain, lt_gain = realized(h, r)
-    # The tax the withdrawal causes: a carried-in loss's deduction comes with or without it.
-    gains_tax = (capital_gains_tax(st_gain, lt_gain, rates, h.tax.loss_carryforward).estimated_tax
-                 - capital_gains_tax(0.0, 0.0, rates, h.tax.loss_carryforward).estimated_tax)
-    income_tax = sum(
-        by_account.get(a.id, 0.0) * (rates.ordinary + (0.10 if under_59_and_a_half(h, a.birth_year) else 0.0))
-        for a in h.accounts
-        if a.kind == "traditional"
-    )
-    assert abs(w["estimated_tax"] - (gains_tax + income_tax)) <= 2 * CENT, (w, gains_tax, income_tax)
+    if h.tax.ordinary_rate is None and h.tax.short_term_rate is None and h.tax.long_term_rate is None:
+        # The estimate: the year's return with the plan minus without it (the tax function,
+        # checked against Tax-Calculator in test_tax_reference.py), traditional dollars as
+        # ordinary income, those under 59 1/2 with the 10% additional tax, plus the state rate.
+        base, facts, _ = household_year(h)
+        trad = [a for a in h.accounts if a.kind == "traditional"]
+        year = base.plus(traditional_withdrawals=sum(by_account.get(a.id, 0.0) for a in trad),
+                         early_withdrawals=sum(by_account.get(a.id, 0.0) for a in trad if under_59_and_a_half(h, a.birth_year)),
+                         short_term_gains=st_gain, long_term_gains=lt_gain)
+        want = federal_plan_tax(base, year, facts, h.tax.state_rate).total
+        assert abs(w["estimated_tax"] - want) <= 2 * CENT, (w, want)
+    else:
+        # Flat rates the profile gives: capital-gains tax of the sells (Schedule D) plus ordinary
+        # income tax, and the 10% additional tax under 59 1/2, on every traditional dollar withdrawn.
+        rates = marginal_rates(h.tax, h.as_of)
+        # The tax the withdrawal causes: a carried-in loss's deduction comes with or without it.
+        gains_tax = (capital_gains_tax(st_gain, lt_gain, rates, h.tax.loss_carryforward).estimated_tax
+                     - capital_gains_tax(0.0, 0.0, rates, h.tax.loss_carryforward).estimated_tax)
+        income_tax = sum(
+            by_account.get(a.id, 0.0) * (rates.ordinary + (0.10 if under_59_and_a_half(h, a.birth_year) else 0.0))
+            for a in h.accounts
+            if a.kind == "traditional"
+        )
+        assert abs(w["estimated_tax"] - (gains_tax + income_tax)) <= 2 * CENT, (w, gains_tax, income_tax)
     assert abs(w["net"] - (w["gross"] - w["estimated_tax"])) <= CENT
     if net:
         assert abs(gross - w["estimated_tax"] - amount) <= 0.05, (amount, w)
@@ -469,10 +482,6 @@ def test_both_solvers_withdraw_from_a_whole_share_account():
         check_plan_keeps_the_rules(h, r, set(), withdrawn(r))
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "engine limit: the model prices the plan's rebalancing loss at the 0% long-term rate while Schedule D "
-    "deducts it at 12% ordinary (-$360), so gross minus tax cannot come down to the $100 asked: the plan "
-    "nets $460 and carries a warning that the net amount did not settle"))
 def test_net_request_with_a_rebalancing_loss_is_met():
     # Single, $20,000 of income: long-term gains at 0%, ordinary income at 12%. The brokerage is
     # all VTI at a $50-a-share loss against a 50/50 target, so the plan rebalances at a loss.
@@ -582,3 +591,36 @@ def test_cli_amount_nan_is_bad_input():
 
 if __name__ == "__main__":
     print(format_table(example_withdraw_table()))
+
+
+# ---- the retiree case, worked by hand (exact tax, 2026) -------------------------------
+
+def test_retiree_150k_withdrawal_is_priced_by_the_return_worked_by_hand():
+    # `householder withdraw examples/retiree.json --amount 150000 --exclude roth hsa`.
+    # Single, born 1952 (74 at the end of 2026), taxable income $44,000, state 3%.
+    # Gross wages read from it: 44,000 + 16,100 standard + 2,050 (65+) + 6,000 senior deduction
+    # (MAGI 68,150 < 75,000: no phase-out) = 68,150.
+    # The plan sells $150,000 in the brokerage, realising $84,914.50 of net long-term gain.
+    #   AGI 153,064.50; senior deduction 6,000 - 6% x (153,064.50 - 75,000) = 1,316.13
+    #   taxable 153,064.50 - 18,150 - 1,316.13 = 133,598.37; ordinary part 48,683.87
+    #   ordinary tax 1,240 + 12% x 36,283.87 = 5,594.06 (was 1,240 + 12% x 31,600 = 5,032.00)
+    #   gains: 49,450 - 48,683.87 = 766.13 at 0%, 84,148.37 at 15% = 12,622.26
+    #   federal 562.06 + 12,622.26 = 13,184.32; NIIT none (MAGI < 200,000)
+    #   state 3% x (133,598.37 - 44,000) = 2,687.95; total 15,872.27
+    #   IRMAA (age 74): MAGI 153,064.50 is over the 137,000 tier: (405.80 - 202.90 + 37.50) x 12
+    #   = 2,884.80 a year from 2028.
+    h = load_household(EXAMPLES_DIR / "retiree.json")
+    r = withdraw(h, 150_000, options=Options(exclude_accounts=["roth", "hsa"]))
+    assert r.status == "optimal"
+    assert r.taxes.long_term_gain == pytest.approx(84_914.50, abs=0.01)  # the plan the figures are for
+    assert r.taxes.method == "exact"
+    assert r.taxes.federal == pytest.approx(13_184.32, abs=0.01)
+    assert r.taxes.state == pytest.approx(2_687.95, abs=0.01)
+    assert r.extra["withdrawal"]["estimated_tax"] == pytest.approx(15_872.27, abs=0.01)
+    assert r.taxes.medicare_premiums == pytest.approx(2_884.80, abs=0.01)
+    assert any("crosses the first and second IRMAA tiers: +$2,884.80 a year in Medicare premiums from 2028" in w for w in r.warnings), r.warnings
+    # The old flat pricing charged only the 3% state rate on these gains: the exact baseline is
+    # priced the same way, and the plan is no dearer than the cheaper rule.
+    b = r.extra["baselines"]
+    assert r.extra["savings_tax"] == pytest.approx(min(b["pro_rata"]["estimated_tax"], b["taxable_first"]["estimated_tax"]) - 15_872.27, abs=0.01)
+    assert r.extra["savings_tax"] >= 0

@@ -3,7 +3,7 @@ small class that adds itself to a Pyomo model and prices (or checks) a read-back
 
   frame.py        Trading, Flows, Withdrawal (what a scenario declares besides its terms), the
                   index sets and the decision variables every piece shares
-  terms.py        Tax, TransactionCost, DriftPenalty, Mislocation, WithdrawalCost, TieBreak
+  terms.py        Tax, ExactTax, TransactionCost, DriftPenalty, Mislocation, WithdrawalCost, TieBreak
   constraints.py  CashFundsBuys, MinimumTrade, WashSale, GainBudget, AmountRaised
   build.py        build_model (composes), Scenario (a tool's declaration), read_plan
 """
@@ -14,12 +14,14 @@ from .frame import Flows, Frame, Index, Trading, Withdrawal
 from .terms import (
     TIE_BREAK_PER_DOLLAR,
     DriftPenalty,
+    ExactTax,
     Mislocation,
     Tax,
     Term,
     TieBreak,
     TransactionCost,
     WithdrawalCost,
+    exact_tax_block,
     net_loss_floor,
 )
 
@@ -29,6 +31,7 @@ __all__ = [
     "CashFundsBuys",
     "Constraint",
     "DriftPenalty",
+    "ExactTax",
     "Flows",
     "Frame",
     "GainBudget",
@@ -45,6 +48,7 @@ __all__ = [
     "Withdrawal",
     "WithdrawalCost",
     "build_model",
+    "exact_tax_block",
     "net_loss_floor",
     "read_plan",
 ]

@@ -11,7 +11,9 @@ from dataclasses import dataclass
 import pyomo.environ as pyo
 
 from ..plan import Plan, holdings_after, realized
+from ..plantax import exact_tax
 from .frame import Frame
+from .terms import exact_tax_block
 
 CENT = 0.005  # dollars of rounding a read-back plan may carry
 
@@ -124,23 +126,35 @@ class WashSale(Constraint):
 
 @dataclass(frozen=True)
 class GainBudget(Constraint):
-    """short_gain + long_gain <= dollars: net realized gains stay within a budget."""
+    """short_gain + long_gain <= dollars: net realized gains stay within a budget. With
+    `with_withdrawals` (the bracket budget), the plan's traditional withdrawals count too: their
+    ordinary income fills the same taxable income the gains stack on."""
 
     dollars: float
+    with_withdrawals: bool = False
     name = "gain_budget"
 
+    def _ordinary(self, f, withdrawn) -> float:
+        if not self.with_withdrawals:
+            return 0.0
+        return sum(d for a, d in withdrawn.items() if f.u.kind[a] == "traditional")
+
     def add(self, m, f):
-        m.gain_budget = pyo.Constraint(expr=m.short_term_gain + m.long_term_gain <= self.dollars)
+        withdrawn = {a: m.withdraw[a] for a in m.WITHDRAW_FROM} if hasattr(m, "withdraw") else {}
+        m.gain_budget = pyo.Constraint(expr=m.short_term_gain + m.long_term_gain + self._ordinary(f, withdrawn) <= self.dollars)
 
     def violation(self, f, plan):
-        return max(0.0, sum(realized(f.u, plan)) - self.dollars)
+        return max(0.0, sum(realized(f.u, plan)) + self._ordinary(f, plan.withdrawals) - self.dollars)
 
 
 @dataclass(frozen=True)
 class AmountRaised(Constraint):
     """sum of withdrawn[a] == amount, or with `net` in the Withdrawal:
-    sum withdrawn[a] - income_rate[a] * withdrawn[a] - short_rate * short_gain - long_rate * long_gain == amount."""
+    sum withdrawn[a] - income_rate[a] * withdrawn[a] - short_rate * short_gain - long_rate * long_gain == amount,
+    or with `exact`: sum withdrawn[a] - tax == amount, tax the plan's exact federal + state tax
+    (the ExactTax term's block, built exact for either sign; Medicare premiums are not tax)."""
 
+    exact: bool = False
     name = "amount_raised"
 
     def add(self, m, f):
@@ -149,6 +163,9 @@ class AmountRaised(Constraint):
         gross = sum(m.withdraw[a] for a in m.WITHDRAW_FROM)
         if not w.net:
             m.amount_raised = pyo.Constraint(expr=gross == w.amount)
+            return
+        if self.exact:
+            m.amount_raised = pyo.Constraint(expr=gross - exact_tax_block(m, f).tax == w.amount)
             return
         income_tax = sum(w.income_rate.get(a, 0.0) * m.withdraw[a] for a in m.WITHDRAW_FROM)
         rates = f.u.rates
@@ -160,7 +177,9 @@ class AmountRaised(Constraint):
         if w is None:
             return 0.0
         raised = sum(plan.withdrawals.values())
-        if w.net:
+        if w.net and self.exact:
+            raised -= exact_tax(f.u, plan).total
+        elif w.net:
             st, lt = realized(f.u, plan)
             raised -= sum(w.income_rate.get(a, 0.0) * d for a, d in plan.withdrawals.items())
             raised -= f.u.rates.short_term * st + f.u.rates.long_term * lt

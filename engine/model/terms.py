@@ -12,6 +12,7 @@ import pyomo.environ as pyo
 
 from ..household import CASH_CLASS
 from ..plan import Plan, holdings_after, realized, traded_dollars
+from ..plantax import carried_out, carryforward_rate, exact_tax, is_early, plan_income, year_of
 from ..universe import TradeUniverse
 from .frame import Frame
 
@@ -65,6 +66,62 @@ class Tax(Term):
         st, lt = realized(f.u, plan)
         tax_value = self._linear(f.u, st, lt)
         return tax_value if self.harvest else max(net_loss_floor(f.u), tax_value)
+
+
+def exact_tax_block(m: pyo.ConcreteModel, f: Frame, carryforward: bool = False):
+    """The year's exact return in the model (engine/tax/milp.py), built once per model and shared
+    by the ExactTax term and a net AmountRaised: the plan's traditional withdrawals are ordinary
+    income (those before 59 1/2 also pay the 10% additional tax), its taxable sells the short- and
+    long-term results. Inside a net-amount row the tax enters with both signs, so it is then
+    built exact either way (`exact_any_sign`)."""
+    if hasattr(m, "exact_tax_terms"):
+        assert not carryforward or not isinstance(m.exact_tax_terms.carried_out, float), "the tax block was built without the carryforward"
+        return m.exact_tax_terms
+    from ..tax.milp import add_federal_tax  # Pyomo's FBBT: loaded only for a model
+
+    u, y = f.u, year_of(f.u)
+    traditional = [a for a in (m.WITHDRAW_FROM if hasattr(m, "withdraw") else ()) if u.kind[a] == "traditional"]
+    ordinary = sum((m.withdraw[a] for a in traditional), 0.0)
+    early = sum((m.withdraw[a] for a in traditional if is_early(u.household, a)), 0.0)
+    w = f.flows.withdrawal
+    m.exact_tax_terms = add_federal_tax(
+        m,
+        y.base,
+        y.facts,
+        ordinary=ordinary,
+        early=early,
+        short_gain=m.short_term_gain,
+        long_gain=m.long_term_gain,
+        state_rate=y.state_rate,
+        irmaa_persons=y.irmaa_persons,
+        exact_any_sign=w is not None and w.net,
+        carryforward=carryforward,
+    )
+    return m.exact_tax_terms
+
+
+@dataclass(frozen=True)
+class ExactTax(Term):
+    """The plan's exact tax: federal(year with the plan) - federal(year without it) + state_rate x
+    added taxable income + the yearly Medicare premiums (IRMAA) a crossed tier adds (the plan's
+    MAGI sets them two years on). With `harvest`, a loss carried beyond this year's deduction
+    limit is credited at the household's long-term rate a year on, discounted a year:
+    - carryforward_rate x carried_out."""
+
+    harvest: bool = False
+    name = "tax"
+
+    def add(self, m, f):
+        t = exact_tax_block(m, f, carryforward=self.harvest)
+        credit = carryforward_rate(f.u) * t.carried_out if self.harvest else 0.0
+        m.tax_cost = pyo.Expression(expr=t.tax + t.irmaa - credit)
+        return m.tax_cost
+
+    def value(self, f, plan):
+        y = year_of(f.u)
+        t = exact_tax(f.u, plan, y)
+        credit = carryforward_rate(f.u) * carried_out(y, plan_income(f.u, plan)) if self.harvest else 0.0
+        return t.total + t.irmaa - credit
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,8 @@ each IRMAA tier inside the MAGI range one binary. Big-Ms are the argument ranges
 the variables' bounds (Pyomo FBBT), so every variable in the expressions must be bounded.
 
 Exactness: exact under minimisation of a positive multiple of `tax` (or of `federal`, `state`,
-`irmaa`). If the tax enters with a negative weight (e.g. gross - tax == net), the binary pieces
+`irmaa`), except that a MAGI within IRMAA_CUSHION (5 cents) below an IRMAA tier's bound is
+charged the tier (share rounding would carry a plan stopped at the bound across it). If the tax enters with a negative weight (e.g. gross - tax == net), the binary pieces
 stay exact but the LP-relaxed convex pieces may be overstated by the solver; pass
 `exact_any_sign=True` to give those pieces binaries too.
 """
@@ -68,6 +69,14 @@ class TaxTerms:
     taxable_income: object  # the year's taxable income with the plan
     block: pyo.Block
     binaries: int
+    carried_out: object = 0.0  # net capital loss the plan adds beyond this year's limit (with carryforward=True)
+
+
+IRMAA_CUSHION = 0.05  # dollars below a tier's bound where its binary switches (share rounding)
+
+
+def _bracket_rate_at(brackets: tuple[tuple[float, float], ...], income: float) -> float:
+    return max(rate for lower, rate in brackets if lower <= income)
 
 
 def _bounds(expr) -> tuple[float, float]:
@@ -95,9 +104,12 @@ class _Builder:
         self.n += 1
         self.b.add_component(f"c{self.n}", pyo.Constraint(expr=expr))
 
-    def pwl(self, arg, f: Callable[[float], float], knots: list[float], ordered: bool):
-        """f(arg) for a piecewise-linear f whose kinks are among `knots`."""
+    def pwl(self, arg, f: Callable[[float], float], knots: list[float], ordered: bool, within: tuple[float, float] | None = None):
+        """f(arg) for a piecewise-linear f whose kinks are among `knots`; `within`: bounds on
+        arg known from the return's algebra, tighter than FBBT's."""
         lo, hi = _bounds(arg)
+        if within is not None:
+            lo, hi = max(lo, within[0]), min(hi, within[1])
         if hi - lo < 1e-9:
             return f(lo)
         points = [lo, *sorted(k for k in set(knots) if lo + 1e-6 < k < hi - 1e-6), hi]
@@ -159,6 +171,7 @@ def add_federal_tax(
     state_rate: float = 0.0,
     irmaa_persons: int = 0,
     exact_any_sign: bool = False,
+    carryforward: bool = False,
     name: str = "federal_tax",
 ) -> TaxTerms:
     """Add the year's tax to `block` (a Block or ConcreteModel).
@@ -166,6 +179,8 @@ def add_federal_tax(
     ordinary: the plan's extra ordinary income (traditional withdrawals), dollars >= 0;
     early: the part of it before 59 1/2; short_gain / long_gain: the plan's net realized results
     (losses negative). All are linear expressions of variables with finite bounds, or numbers.
+    carryforward: also give `carried_out`, max(0, -limit - net) with the plan minus without it
+    (one binary: it is credited with a negative weight, so it must be exact either way).
     """
     b = pyo.Block()
     block.add_component(name, b)
@@ -205,46 +220,90 @@ def add_federal_tax(
     def schedule(v: float) -> float:  # 0/15/20% on income up to v
         return LONG_TERM_RATES[1] * max(0.0, min(v, fifteen_top) - zero_top) + LONG_TERM_RATES[2] * max(0.0, v - fifteen_top)
 
-    ordinary_part = k.pwl(taxable - base.qualified_dividends - pref_gain, lambda v: max(0.0, v), [0.0], ordered=True)
-    f_ord = k.pwl(ordinary_part, lambda v: bracket_tax(brackets, v), knots, ordered=False)
+    # Bounds on the ordinary part the netting implies (FBBT sees taxable income and the
+    # preferential gain as unrelated): taxable - qd - pref = gross ordinary + taxable SS
+    # + (cap - pref) - deductions, and -limit <= cap - pref <= max(0, st). With the floor >= 0,
+    # the ordinary part needs no max(0, .) binary, and the kinks outside the range none at all.
+    std = standard_deduction(facts, s, seniors)
+    senior_most = seniors * facts.senior_deduction if not isinstance(senior, float) else senior
+    gross_ordinary = base.ordinary_income + base.traditional_withdrawals
+    ord_lo, ord_hi = _bounds(ordinary)
+    floor_ordinary = gross_ordinary + ord_lo - std - senior_most - limit
+    ceiling_ordinary = max(0.0, gross_ordinary + ord_hi + SS_SECOND_RATE * ss + max(0.0, _bounds(st)[1]) - std)
+    ordinary_arg = taxable - base.qualified_dividends - pref_gain
+    if floor_ordinary >= 0:
+        ordinary_part, part_range = ordinary_arg, (floor_ordinary, ceiling_ordinary)
+    else:
+        ordinary_part = k.pwl(ordinary_arg, lambda v: max(0.0, v), [0.0], ordered=True, within=(-float("inf"), ceiling_ordinary))
+        part_range = (0.0, ceiling_ordinary)
+    f_ord = k.pwl(ordinary_part, lambda v: bracket_tax(brackets, v), knots, ordered=False, within=part_range)
     g_all = k.pwl(taxable, schedule, [zero_top, fifteen_top], ordered=False)
-    g_ord = k.pwl(ordinary_part, schedule, [zero_top, fifteen_top], ordered=True)
+    g_ord = k.pwl(ordinary_part, schedule, [zero_top, fifteen_top], ordered=True, within=part_range)
     f_all = k.pwl(taxable, lambda v: bracket_tax(brackets, v), knots, ordered=False)
-    income_tax = k.lesser(f_ord + g_all - g_ord, f_all)
+    stacked = f_ord + g_all - g_ord
+    # Above the point where every ordinary rate is at least the top preferential rate, the
+    # stacked tax is never more than brackets on all: the "smaller of" needs no binary.
+    if floor_ordinary >= 0 and _bracket_rate_at(brackets, floor_ordinary) >= max(LONG_TERM_RATES):
+        income_tax = stacked
+    else:
+        income_tax = k.lesser(stacked, f_all)
 
-    # NIIT: 3.8% of the lesser of NII and MAGI over the threshold
+    # NIIT: 3.8% of the lesser of NII and MAGI over the threshold. MAGI over the threshold
+    # minus NII is the ordinary income that is not investment income (and taxable SS) over the
+    # threshold: when that is >= 0 for every plan, the lesser is NII.
     nii = k.floor(base.ordinary_investment_income + base.qualified_dividends + cap, 0.0)
-    over = k.floor(agi - NIIT_THRESHOLD[s], 0.0)
-    niit = NIIT_RATE * k.lesser(nii, over) if not isinstance(nii, float) or nii > 0 else 0.0
+    if gross_ordinary - base.ordinary_investment_income + ord_lo - NIIT_THRESHOLD[s] >= 0:
+        niit = NIIT_RATE * nii
+    else:
+        over = k.floor(agi - NIIT_THRESHOLD[s], 0.0)
+        niit = NIIT_RATE * k.lesser(nii, over) if not isinstance(nii, float) or nii > 0 else 0.0
 
     penalty = EARLY_WITHDRAWAL_PENALTY * (base.early_withdrawals + early)
     without = federal_tax(base, facts)
     federal = income_tax + niit + penalty - without.total
     state = state_rate * (taxable - without.taxable_income)
 
-    # IRMAA: one binary per tier inside the MAGI range (z = 1 iff MAGI is above the tier)
+    # IRMAA: one binary per tier inside the MAGI range (z = 1 iff MAGI is above the tier), in
+    # the incremental form: MAGI = lo + sum(d_j) over the segments between the tiers, a segment
+    # above a tier only once z says so (d_above <= len_above * z) and z only with the segment
+    # below it full (d_below >= len_below * z). Each big-M is then the distance between two
+    # tiers, not the whole MAGI range: a far tighter relaxation of the step.
+    # Each switch point sits IRMAA_CUSHION below the bound. The premium is the one jump in the
+    # year's cost: a plan the solver stops exactly at the bound would cross it once its shares are
+    # rounded to orderable steps, so the model stops a few cents short (and charges the tier in
+    # those few cents). No gap between "below" and "above" (a 1-cent gap made fractional MAGIs
+    # such as bound + 0.004 infeasible when maximised).
     irmaa = 0.0
     if irmaa_persons > 0:
         magi = agi + base.tax_exempt_interest
         lo, hi = _bounds(magi)
-        previous_step = 0.0
-        for bound, step, at_bound in IRMAA_TIERS[s]:
+        previous_step, inside = 0.0, []
+        for bound, step, _at_bound in IRMAA_TIERS[s]:
             add = 12 * irmaa_persons * (step - previous_step)
             previous_step = step
-            edge = bound - (0.005 if at_bound else 0.0)  # at the bound pays for the top tier
-            if hi <= edge:
-                continue
+            edge = bound - IRMAA_CUSHION
             if lo > edge:
                 irmaa = irmaa + add
-                continue
-            z = k.var(binary=True)
-            k.con(magi <= edge + (hi - edge) * z)
-            if exact_any_sign:
-                k.con(magi >= edge + 0.01 - (edge + 0.01 - lo) * (1 - z))
-            irmaa = irmaa + add * z
+            elif edge < hi:
+                inside.append((edge, add))
+        if inside:
+            points = [lo, *(e for e, _ in inside), hi]
+            segments = [(k.var(0.0, q - p), q - p) for p, q in pairwise(points)]
+            k.con(magi == lo + sum(d for d, _ in segments))
+            for j, (_, add) in enumerate(inside):
+                z = k.var(binary=True)
+                (below, length_below), (above, length_above) = segments[j], segments[j + 1]
+                k.con(below >= length_below * z)
+                k.con(above <= length_above * z)
+                irmaa = irmaa + add * z
         irmaa = irmaa - irmaa_yearly(s, without.magi_irmaa, irmaa_persons)
+    carried = 0.0
+    if carryforward:
+        beyond = lambda v: max(0.0, -limit - v)  # noqa: E731
+        net_without = base.short_term_gains - base.short_term_carryover + base.long_term_gains - base.long_term_carryover
+        carried = k.pwl(st + lt, beyond, [-limit], ordered=True) - beyond(net_without)
     b.federal = pyo.Expression(expr=federal)
     b.state = pyo.Expression(expr=state)
     b.irmaa = pyo.Expression(expr=irmaa)
     b.tax = pyo.Expression(expr=federal + state)
-    return TaxTerms(b.federal, b.state, b.irmaa, b.tax, taxable, b, k.binaries)
+    return TaxTerms(b.federal, b.state, b.irmaa, b.tax, taxable, b, k.binaries, carried)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ..household import Household
 from ..taxdata import IRMAA_MIN_AGE, TaxYear, tax_year
-from .federal import YearIncome, standard_deduction
+from .federal import YearIncome, federal_tax, standard_deduction
 
 
 def filer_birth_years(h: Household) -> list[int]:
@@ -19,6 +19,26 @@ def filer_birth_years(h: Household) -> list[int]:
     return list(seen.values())[:2]
 
 
+def wages_for(facts: TaxYear, status: str, seniors: int, taxable: float) -> float:
+    """A wage-only reading of `taxable_income`: the gross ordinary income whose taxable income
+    is `taxable` after the basic and 65+ standard deductions and the senior deduction (which
+    phases out with MAGI, so the gross is found by bisection; taxable income rises with it)."""
+    if taxable <= 0:
+        return 0.0
+
+    def taxable_of(gross: float) -> float:
+        return federal_tax(YearIncome(filing_status=status, seniors=seniors, ordinary_income=gross), facts).taxable_income
+
+    lo = taxable + standard_deduction(facts, status, min(seniors, 2 if status == "married_joint" else 1))
+    hi = lo + 2 * facts.senior_deduction + 1.0
+    if taxable_of(lo) >= taxable - 0.005:
+        return lo
+    for _ in range(60):
+        mid = (lo + hi) / 2
+        lo, hi = (mid, hi) if taxable_of(mid) < taxable else (lo, mid)
+    return round(hi, 2)
+
+
 def household_year(h: Household) -> tuple[YearIncome, TaxYear, int]:
     """(the year without the plan, the facts of `as_of`'s tax year, persons whose Medicare
     premiums this year's MAGI sets: filers IRMAA_MIN_AGE or older)."""
@@ -28,8 +48,7 @@ def household_year(h: Household) -> tuple[YearIncome, TaxYear, int]:
     seniors = sum(1 for a in ages if a >= 65)
     ordinary = t.ordinary_income
     if ordinary is None:
-        # A wage-only reading of taxable_income: gross = taxable + basic and 65+ deductions.
-        ordinary = t.taxable_income + standard_deduction(facts, t.filing_status, min(seniors, 2 if t.filing_status == "married_joint" else 1)) if t.taxable_income > 0 else 0.0
+        ordinary = wages_for(facts, t.filing_status, seniors, t.taxable_income)
     year = YearIncome(
         filing_status=t.filing_status,
         seniors=seniors,
