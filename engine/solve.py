@@ -298,7 +298,7 @@ def _loaded(a: _Matrix):
     return h
 
 
-def _solve_highs(m: pyo.ConcreteModel, time_limit: float, duals: bool = False) -> SolveOutcome:
+def _solve_highs(m: pyo.ConcreteModel, time_limit: float, duals: bool = False, initial: dict[str, float] | None = None) -> SolveOutcome:
     """HiGHS through highspy, fed the model's rows directly rather than through Pyomo's
     persistent interface, whose expression walk cost more than the solve at 2,000+ lots."""
     import highspy
@@ -310,7 +310,13 @@ def _solve_highs(m: pyo.ConcreteModel, time_limit: float, duals: bool = False) -
         h = new_highs()
         pass_matrix(h, a)
     integer = [j for j, i in enumerate(a.integer) if i]
-    if len(integer) >= WARM_START_MIN_INTEGERS:
+    if initial:
+        # A known plan (the allocation stage's, for the tax stage): HiGHS completes the columns
+        # it does not name and prunes from it.
+        named = [(j, initial[v.name]) for j, v in enumerate(a.variables) if v.name in initial]
+        if named:
+            h.setSolution(len(named), np.asarray([j for j, _ in named], dtype=np.int32), np.asarray([x for _, x in named], dtype=np.double))
+    elif len(integer) >= WARM_START_MIN_INTEGERS:
         with phase("solve"):
             first = first_plan(lambda: _loaded(a), integer, a.col_lower, a.col_upper, START_SHARE * time_limit)
         if first is not None:
@@ -398,10 +404,11 @@ def _solve_glpk(m: pyo.ConcreteModel, time_limit: float, duals: bool = False) ->
     return SolveOutcome("feasible", "glpk", obj, bound, _gap(obj, bound), seconds, f"stopped early ({tc}); best plan found is returned")
 
 
-def solve(m: pyo.ConcreteModel, solver: SolverName = "auto", time_limit: float = 30.0, duals: bool = False) -> SolveOutcome:
-    """Solve in place; on a plan, the model's variables hold it. Never raises for a solver failure."""
+def solve(m: pyo.ConcreteModel, solver: SolverName = "auto", time_limit: float = 30.0, duals: bool = False, start: dict[str, float] | None = None) -> SolveOutcome:
+    """Solve in place; on a plan, the model's variables hold it. Never raises for a solver failure.
+    `start` ({variable name: value}, HiGHS only) is a plan to start the search from."""
     name = pick_solver(solver)
     try:
-        return _solve_highs(m, time_limit, duals) if name == "highs" else _solve_glpk(m, time_limit, duals)
+        return _solve_highs(m, time_limit, duals, start) if name == "highs" else _solve_glpk(m, time_limit, duals)
     except Exception as err:  # a crashed or missing solver binary is a status, not a traceback
         return SolveOutcome("error", name, None, None, None, 0.0, f"{name} failed: {err}")

@@ -47,7 +47,7 @@ def contribute(h: Household, amount: float, account: str, options: Options | Non
 
 def locate(h: Household, options: Options | None = None) -> Result:
     """How well the assets sit in their accounts, and the moves that improve it, best first."""
-    o = (options or Options()).model_copy(update={"tolerance": 0.0})
+    o = options or Options()
     return run_tool("locate", h, o, lambda u: household_scenario("locate", u, o, extra=location_extra))
 
 

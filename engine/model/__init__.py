@@ -3,19 +3,22 @@ small class that adds itself to a Pyomo model and prices (or checks) a read-back
 
   frame.py        Trading, Flows, Withdrawal (what a scenario declares besides its terms), the
                   index sets and the decision variables every piece shares
-  terms.py        Tax, TransactionCost, DriftPenalty, Mislocation, WithdrawalCost, TieBreak
-  constraints.py  CashFundsBuys, MinimumTrade, WashSale, GainBudget, AmountRaised
+  allocation.py   the allocation lines (classes, split funds), their bands
+  terms.py        Tax, TaxOwed, TransactionCost, DriftPenalty, Mislocation, WithdrawalCost, TieBreak
+  constraints.py  CashFundsBuys, MinimumTrade, WashSale, GainBudget, AmountRaised, DriftCap
   build.py        build_model (composes), Scenario (a tool's declaration), read_plan
 """
 
 from .build import Scenario, build_model, read_plan
-from .constraints import AmountRaised, CashFundsBuys, Constraint, GainBudget, MinimumTrade, WashSale
+from .allocation import band_widths, lines_of
+from .constraints import AmountRaised, CashFundsBuys, Constraint, DriftCap, GainBudget, MinimumTrade, WashSale
 from .frame import Flows, Frame, Index, Trading, Withdrawal
 from .terms import (
     TIE_BREAK_PER_DOLLAR,
     DriftPenalty,
     Mislocation,
     Tax,
+    TaxOwed,
     Term,
     TieBreak,
     TransactionCost,
@@ -28,6 +31,7 @@ __all__ = [
     "AmountRaised",
     "CashFundsBuys",
     "Constraint",
+    "DriftCap",
     "DriftPenalty",
     "Flows",
     "Frame",
@@ -37,6 +41,7 @@ __all__ = [
     "Mislocation",
     "Scenario",
     "Tax",
+    "TaxOwed",
     "Term",
     "TieBreak",
     "Trading",
@@ -44,7 +49,9 @@ __all__ = [
     "WashSale",
     "Withdrawal",
     "WithdrawalCost",
+    "band_widths",
     "build_model",
+    "lines_of",
     "net_loss_floor",
     "read_plan",
 ]
