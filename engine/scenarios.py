@@ -40,6 +40,7 @@ from .model import (
     read_plan,
 )
 from .model.allocation import band_dollars, line_values
+from .offtarget import off_target_notes
 from .plan import Plan
 from .results import Result, assemble
 from .solve import SolveOutcome, SolverName, SolverUnavailable, pick_solver, size_warning, solve
@@ -303,6 +304,8 @@ def run_tool(
     warnings += later
     base = account_by_account(h, u, sc, o, solver) if (baseline and o.baseline and plan is not None) else None
     result = assemble(tool, u, sc.trading.cost_rate, sc.flows, outcome, plan, base, solver, warnings)
+    if plan is not None and outcome.has_plan:
+        result.off_target = off_target_notes(u, sc, plan)
     seconds = round(time.perf_counter() - start, 3)
     if sc.extra is not None:
         result.extra = sc.extra(Run(h, u, o, sc, solver, outcome, plan, result))
@@ -330,6 +333,8 @@ def rebalance(h: Household, options: Options | None = None) -> Result:
         if o.force or outside_bands(u, sc):
             return None
         idle = SolveOutcome("optimal", solver, sc.objective(u, Plan()), None, 0.0, 0.0, WITHIN_TOLERANCE)
-        return assemble("rebalance", u, sc.trading.cost_rate, sc.flows, idle, Plan(), None, solver, [])
+        result = assemble("rebalance", u, sc.trading.cost_rate, sc.flows, idle, Plan(), None, solver, [])
+        result.off_target = off_target_notes(u, sc, Plan())
+        return result
 
     return run_tool("rebalance", h, o, lambda u: household_scenario("rebalance", u, o), check=check)
