@@ -298,7 +298,7 @@ def _loaded(a: _Matrix):
     return h
 
 
-def _solve_highs(m: pyo.ConcreteModel, time_limit: float, duals: bool = False, initial: dict[str, float] | None = None) -> SolveOutcome:
+def _solve_highs(m: pyo.ConcreteModel, time_limit: float, duals: bool = False, initial: dict[str, float] | None = None, abs_gap: float = MIP_ABS_GAP) -> SolveOutcome:
     """HiGHS through highspy, fed the model's rows directly rather than through Pyomo's
     persistent interface, whose expression walk cost more than the solve at 2,000+ lots."""
     import highspy
@@ -323,7 +323,7 @@ def _solve_highs(m: pyo.ConcreteModel, time_limit: float, duals: bool = False, i
             h.setSolution(len(first), np.arange(len(first), dtype=np.int32), np.asarray(first, dtype=np.double))
     h.setOptionValue("time_limit", max(0.01, float(time_limit) - (time.perf_counter() - start)))
     h.setOptionValue("mip_rel_gap", MIP_GAP)
-    h.setOptionValue("mip_abs_gap", MIP_ABS_GAP)
+    h.setOptionValue("mip_abs_gap", abs_gap)
     with phase("solve"):
         h.run()
     seconds = time.perf_counter() - start
@@ -404,11 +404,14 @@ def _solve_glpk(m: pyo.ConcreteModel, time_limit: float, duals: bool = False) ->
     return SolveOutcome("feasible", "glpk", obj, bound, _gap(obj, bound), seconds, f"stopped early ({tc}); best plan found is returned")
 
 
-def solve(m: pyo.ConcreteModel, solver: SolverName = "auto", time_limit: float = 30.0, duals: bool = False, start: dict[str, float] | None = None) -> SolveOutcome:
+def solve(
+    m: pyo.ConcreteModel, solver: SolverName = "auto", time_limit: float = 30.0, duals: bool = False, start: dict[str, float] | None = None, abs_gap: float = MIP_ABS_GAP
+) -> SolveOutcome:
     """Solve in place; on a plan, the model's variables hold it. Never raises for a solver failure.
-    `start` ({variable name: value}, HiGHS only) is a plan to start the search from."""
+    `start` ({variable name: value}, HiGHS only) is a plan to start the search from; `abs_gap`
+    the objective dollars (HiGHS only) a plan may be from the best bound and still be optimal."""
     name = pick_solver(solver)
     try:
-        return _solve_highs(m, time_limit, duals, start) if name == "highs" else _solve_glpk(m, time_limit, duals)
+        return _solve_highs(m, time_limit, duals, start, abs_gap) if name == "highs" else _solve_glpk(m, time_limit, duals)
     except Exception as err:  # a crashed or missing solver binary is a status, not a traceback
         return SolveOutcome("error", name, None, None, None, 0.0, f"{name} failed: {err}")
