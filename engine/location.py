@@ -142,7 +142,8 @@ def class_profiles(h: Household) -> dict[str, tuple[float, float, float]]:
         weights = split if split else dict.fromkeys(h.buy_list(c) or [s.ticker for s in members], 1.0)
         chosen = [(h.security(t), w) for t, w in weights.items()]
         total = sum(w for _, w in chosen)
-        out[c] = tuple(sum(w * getattr(s, f) for s, w in chosen) / total for f in ("expected_return", "yield_", "qualified_share"))  # type: ignore[assignment]
+        r, y, q = (sum(w * getattr(s, f) for s, w in chosen) / total for f in ("expected_return", "yield_", "qualified_share"))
+        out[c] = (r, y, q)
     return out
 
 

@@ -25,7 +25,7 @@ def off_target_notes(u: TradeUniverse, sc: Scenario, plan: Plan) -> list[str]:
     widths, lines = dict(drift.bands), {l.name: l for l in lines_of(u)}
     total = f.flows.value_after(u) or 1.0
     h = u.household
-    sold = defaultdict(float)
+    sold: dict[tuple[str, str], float] = defaultdict(float)
     for key, shares in plan.sells.items():
         sold[key] += shares
     no_sell = {l.key for l in u.lots} - {l.key for l in u.sellable}

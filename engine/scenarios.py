@@ -58,7 +58,7 @@ class Options(BaseModel):
         description="net realized gains may not exceed this many dollars; 'bracket' = headroom below the next long-term bracket",
     )
     tolerance: Optional[float] = Field(None, ge=0, le=1, description="drift band per asset class, fraction of the household; default: the household's tolerance (0.03)")
-    relative_tolerance: Optional[float] = Field(None, ge=0, le=10, description="drift band per asset class, fraction of its target weight (0.25 with tolerance 0.05: the 5/25 rule)")
+    relative_tolerance: Optional[float] = Field(None, ge=0, le=10, description="drift band per asset class, fraction of its target weight (0.25 with tolerance 0.05: 5/25)")
     to: Optional[Literal["target", "band-edge"]] = Field(None, description="what a band breach trades back to; default: the household's (target)")
     force: bool = Field(False, description="rebalance even when every class is inside its band")
     min_trade: float = Field(100.0, ge=0)

@@ -9,8 +9,8 @@ small class that adds itself to a Pyomo model and prices (or checks) a read-back
   build.py        build_model (composes), Scenario (a tool's declaration), read_plan
 """
 
-from .build import Scenario, build_model, read_plan
 from .allocation import band_widths, lines_of
+from .build import Scenario, build_model, read_plan
 from .constraints import AmountRaised, CashFundsBuys, Constraint, DriftCap, GainBudget, MinimumTrade, WashSale
 from .frame import Flows, Frame, Index, Trading, Withdrawal
 from .terms import (
