@@ -314,3 +314,36 @@ def test_no_buy_is_of_a_hold_security_or_one_off_the_buy_list(data, tool):
     assert {t.ticker for t in r.trades if t.action == "buy"} <= allowed
     for c in (r.extra.get("candidates") or []) if tool == "harvest" else []:
         assert c["replacement"] is None or c["replacement"] in allowed
+
+
+# ---- the CLI ---------------------------------------------------------------------------------
+
+
+def cli(*args: str):
+    import subprocess
+    import sys
+
+    return subprocess.run([sys.executable, "-m", "assistant.cli", *args], cwd=EXAMPLES.parent, capture_output=True, text=True, timeout=300)
+
+
+def test_cli_bands_force_and_a_firm_model_portfolio(tmp_path):
+    inside = tmp_path / "inside.json"
+    inside.write_text(json.dumps(two_class(54_000, 54_000)))  # 52.9% stocks, inside the default 3 pp
+    p = cli("rebalance", str(inside))
+    assert p.returncode == 0 and WITHIN_TOLERANCE in p.stdout and "Trades" not in p.stdout
+    p = cli("rebalance", str(inside), "--force", "--json")
+    assert p.returncode == 0 and json.loads(p.stdout)["trades"]
+    p = cli("rebalance", str(inside), "--tolerance", "0.01", "--to", "band-edge", "--json")
+    assert json.loads(p.stdout)["after"]["allocation"]["stocks"] == pytest.approx(0.51, abs=1e-4)
+    # A firm-wide buy list that names a fund the household does not price: warned, not refused;
+    # BND alone on the bonds list and VTI off the stocks list (held, never bought).
+    firm = tmp_path / "firm.json"
+    firm.write_text(json.dumps({"stocks": ["SCHB"], "bonds": {"BND": 1}}))
+    p = cli("rebalance", str(inside), "--force", "--model-portfolio", str(firm), "--json")
+    assert p.returncode == 0 and "SCHB" in p.stderr
+    assert not [t for t in json.loads(p.stdout)["trades"] if t["action"] == "buy" and t["ticker"] == "VTI"]
+    firm.write_text(json.dumps({"bonds": ["VTI"]}))
+    p = cli("rebalance", str(inside), "--model-portfolio", str(firm))
+    assert p.returncode == 2 and "--model-portfolio" in p.stderr and "stocks" in p.stderr
+    p = cli("rebalance", str(inside), "--to", "edge")
+    assert p.returncode == 2
