@@ -347,3 +347,21 @@ def test_cli_bands_force_and_a_firm_model_portfolio(tmp_path):
     assert p.returncode == 2 and "--model-portfolio" in p.stderr and "stocks" in p.stderr
     p = cli("rebalance", str(inside), "--to", "edge")
     assert p.returncode == 2
+
+
+@pytest.mark.parametrize(
+    "question, to, force",
+    [
+        ("rebalance the Riveras", None, False),
+        ("rebalance the Riveras, only back to the band edge", "band-edge", False),
+        ("rebalance the Riveras even if they're within tolerance", None, True),
+        ("rebalance the Riveras anyway, to the edge of the band", "band-edge", True),
+    ],
+)
+def test_the_assistant_reads_band_edge_and_force(question, to, force):
+    from assistant.parser import parse
+    from tools.book import HouseholdBook
+
+    call = parse(question, HouseholdBook.from_paths([EXAMPLES / "rivera.json"]))
+    assert call.tool == "rebalance", call
+    assert call.arguments.get("to") == to and bool(call.arguments.get("force", False)) == force, call.arguments
