@@ -12,7 +12,7 @@ import os
 import sys
 from pathlib import Path
 
-from engine.household import HouseholdError, household_schema, load_household
+from engine.household import HouseholdError, household_schema, load_household, with_model_portfolio
 
 EXIT_OK, EXIT_UNMET, EXIT_BAD_INPUT = 0, 1, 2
 
@@ -41,7 +41,8 @@ def _options(args: argparse.Namespace):
     try:
         return Options(
             solver=args.solver, time_limit=args.time_limit, gain_budget=_gain_budget(args.gain_budget),
-            tolerance=args.tolerance, min_trade=args.min_trade, transaction_cost=args.transaction_cost,
+            tolerance=args.tolerance, relative_tolerance=args.relative_tolerance, to=args.to, force=getattr(args, "force", False),
+            min_trade=args.min_trade, transaction_cost=args.transaction_cost,
             horizon_years=args.horizon, exclude_accounts=args.exclude or [], baseline=not args.no_baseline,
         )
     except ValidationError as err:
@@ -54,7 +55,10 @@ def _add_plan_flags(p: argparse.ArgumentParser) -> None:
     p.add_argument("--solver", choices=["auto", "glpk", "highs"], default="auto", help="auto takes HiGHS when installed, else GLPK")
     p.add_argument("--time-limit", type=float, default=30.0, help="seconds; the best plan found by then is returned (default 30)")
     p.add_argument("--gain-budget", help="most net realized gain allowed, dollars, or 'bracket' for the headroom below the next long-term bracket")
-    p.add_argument("--tolerance", type=float, default=0.03, help="drift band per asset class, fraction (default 0.03)")
+    p.add_argument("--tolerance", type=float, help="drift band per asset class, fraction of the household (default: the household's, else 0.03)")
+    p.add_argument("--relative-tolerance", type=float, help="drift band per asset class, fraction of its target weight; with --tolerance the smaller wins (0.05 and 0.25: the 5/25 rule)")
+    p.add_argument("--to", choices=["target", "band-edge"], help="what a band breach trades back to (default: the household's, else target)")
+    p.add_argument("--model-portfolio", metavar="FILE", help="firm-wide buy lists, JSON {asset class: [tickers] or {ticker: weight}}, for a household whose file gives none")
     p.add_argument("--min-trade", type=float, default=100.0, help="smallest order, dollars (default 100)")
     p.add_argument("--transaction-cost", type=float, default=0.0, help="cost per trade, fraction of its dollars (default 0)")
     p.add_argument("--horizon", type=float, default=10.0, help="years over which location is valued (default 10)")
@@ -73,6 +77,8 @@ def _household(args: argparse.Namespace, **accounts: list[str]):
     from engine.scenarios import unknown_accounts
 
     household = load_household(args.household)
+    if getattr(args, "model_portfolio", None):
+        household = with_model_portfolio(household, _read_model_portfolio(args.model_portfolio))
     bad = unknown_accounts(household, **{f"--{k}": v for k, v in accounts.items()}, **{"--exclude": args.exclude or []})
     if bad:
         raise InputError("; ".join(bad))
@@ -81,6 +87,15 @@ def _household(args: argparse.Namespace, **accounts: list[str]):
     if args.trades_csv:
         _check_output(args.trades_csv, "--trades-csv")
     return household
+
+
+def _read_model_portfolio(path: str) -> object:
+    from engine.reading import UnreadableFile, read_user_json
+
+    try:
+        return read_user_json(path, what="model portfolio file")
+    except UnreadableFile as err:
+        raise InputError(f"--model-portfolio: {err}") from None
 
 
 def _check_output(path: str, flag: str) -> None:
@@ -356,6 +371,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("rebalance", help="bring the household back to target at the least tax")
     _add_plan_flags(p)
+    p.add_argument("--force", action="store_true", help="rebalance even when every class is inside its band")
     p.set_defaults(run=cmd_rebalance)
     p = sub.add_parser("withdraw", help="raise cash at the least tax")
     _add_plan_flags(p)
@@ -413,7 +429,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.add_argument("--solver", choices=["auto", "glpk", "highs"], default="auto")
     p.add_argument("--time-limit", type=float, default=30.0, help="seconds per household solve (default 30)")
-    p.add_argument("--tolerance", type=float, default=0.03, help="drift band per asset class, fraction (default 0.03)")
+    p.add_argument("--tolerance", type=float, help="drift band per asset class, fraction (default: each household's, else 0.03)")
     p.add_argument("--min-trade", type=float, default=100.0, help="smallest order, dollars (default 100)")
     p.add_argument("--horizon", type=float, default=10.0, help="years over which location is valued (default 10)")
     p.set_defaults(run=cmd_batch)

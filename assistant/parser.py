@@ -564,6 +564,9 @@ _BRACKET = re.compile(
 )
 _NET = re.compile(r"\b(?:after[- ]tax(?:es)?|net of (?:tax|taxes)|net(?!\s+(?:realized\s+)?gains?)|in hand|take[- ]home|in (?:their|his|her) pockets?|after (?:paying )?(?:the )?tax(?:es)?)\b", re.I)
 _GROSS = re.compile(r"\b(?:gross|before tax(?:es)?|pre-?tax amount)\b", re.I)
+# Tolerance bands (#12): how far a breach trades back, and rebalancing inside the bands.
+_BAND_EDGE = re.compile(r"\b(?:(?:only )?(?:back )?to the (?:band'?s? )?edge(?: of the band)?|band[- ]edge)\b", re.I)
+_FORCE = re.compile(r"\b(?:even (?:if|though) (?:it'?s |we'?re |they'?re )?(?:within|inside|in) (?:the |its |their )?(?:tolerance|bands?)|anyway|force(?:d)?)\b", re.I)
 _INCLUDE_GAINS = re.compile(r"\b(?:zero[- ]percent|0 percent|gains? (?:too|as well)|harvest (?:some )?gains|gain harvesting|step[- ]up|include (?:the )?gains)\b|\b0\s?%", re.I)
 _NO_INCLUDE_GAINS = re.compile(r"\b(?:no|without|skip|drop|not) (?:the )?(?:gain harvesting|0% gains|gains? (?:harvesting|too))\b|\blosses only\b|\bonly losses\b(?! over| above| of)", re.I)
 _HORIZON = re.compile(r"\b(?P<years>\d{1,2})[- ]?(?:years?|yrs?)\b", re.I)
@@ -728,6 +731,11 @@ def _parse(text: str, book: HouseholdBook, ctx: Context) -> Call:
     elif principal and tool == "harvest":
         raise _clarify("Harvesting doesn't take a target amount; I can set the smallest loss worth harvesting, e.g. \"harvest losses over $1,000\".")
 
+    if tool == "rebalance":
+        for key, value, pattern in (("to", "band-edge", _BAND_EDGE), ("force", True, _FORCE)):
+            for m in pattern.finditer(text):
+                _understood(m.start(), m.end())
+                args[key] = value
     if tool == "withdraw":
         if _NET.search(text):
             args["net"] = True

@@ -22,7 +22,7 @@ _PUBLIC = {
     "locate": "tools",
     "parse_household": "household",
     "rebalance": "scenarios",
-    "withdraw": "withdraw",
+    "withdraw": "withdrawal",
 }
 __all__ = sorted(_PUBLIC)
 
@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from .results import DISCLAIMER, Result
     from .scenarios import Options, rebalance
     from .tools import contribute, harvest, locate
-    from .withdraw import withdraw
+    from .withdrawal import withdraw
 
 
 def __getattr__(name: str) -> Any:

@@ -27,6 +27,8 @@ from .reading import UnreadableFile, read_user_json
 AccountKind = Literal["taxable", "traditional", "roth", "hsa"]
 FilingStatus = Literal["single", "married_joint", "married_separate", "head_of_household"]
 RestrictionRule = Literal["no_sell", "no_buy", "hold"]
+SecurityKind = Literal["stock", "fund", "etf"]
+SecurityRole = Literal["model", "hold", "restricted"]
 
 TAX_ADVANTAGED: frozenset[str] = frozenset({"traditional", "roth", "hsa"})
 CASH_CLASS = "cash"
@@ -122,6 +124,40 @@ class Security(_Strict):
     yield_: float = Field(0.0, alias="yield", ge=0, le=1, description="annual distribution yield")
     qualified_share: float = Field(1.0, ge=0, le=1, description="share of distributions taxed as qualified")
     expected_return: float = Field(0.05, ge=-0.5, le=1, description="annual total return")
+    kind: SecurityKind = Field("fund", description="stock (a single company), fund or etf")
+    role: Optional[SecurityRole] = Field(
+        None,
+        description="model: bought and sold freely; hold: a legacy position, sold when it pays, never bought; restricted: neither bought nor sold. "
+        "Default: on its class's buy list -> model; else a fund or etf of a class without a buy list, or the only security of its class -> model; else hold",
+    )
+
+
+class Band(_Strict):
+    """A tolerance band around a class's target weight: the smaller of `absolute` (fraction of the
+    household, 0.05 = 5 percentage points) and `relative` (fraction of the target weight, 0.25 =
+    25%), when both are given; the 5/25 rule is {"absolute": 0.05, "relative": 0.25}."""
+
+    absolute: Optional[float] = Field(None, ge=0, le=1)
+    relative: Optional[float] = Field(None, ge=0, le=10)
+
+    def width(self, target: float) -> float | None:
+        """Fraction of the household the class may drift either way, or None when the band sets nothing."""
+        sides = [w for w in (self.absolute, None if self.relative is None else self.relative * target) if w is not None]
+        return min(sides) if sides else None
+
+
+class Tolerance(Band):
+    """The household's default band, per-class bands that override it, and what a breach
+    triggers: `target` trades the class back to its target, `band-edge` only to the band's edge."""
+
+    absolute: Optional[float] = Field(0.03, ge=0, le=1)
+    classes: dict[AssetClass, Band] = Field(default_factory=dict, max_length=MAX_SECURITIES)
+    to: Literal["target", "band-edge"] = "target"
+
+
+# Per asset class, the securities new money goes into: a list (equal standing, no split) or
+# {ticker: weight} (the class's model funds and their split; weights are normalised).
+BuyList = typing.Union[list[Ticker], dict[Ticker, float]]
 
 
 class Lot(_Strict):
@@ -170,6 +206,10 @@ class Household(_Strict):
     identical: list[list[Annotated[str, Field(max_length=MAX_TICKER_LENGTH)]]] = Field(default_factory=list, max_length=MAX_LIST_ITEMS)
     substitutes: list[list[Annotated[str, Field(max_length=MAX_TICKER_LENGTH)]]] = Field(default_factory=list, max_length=MAX_LIST_ITEMS)
     recent_loss_sales: list[RecentLossSale] = Field(default_factory=list, max_length=MAX_LIST_ITEMS)
+    tolerance: Tolerance = Field(default_factory=Tolerance)
+    model_portfolio: Optional[dict[AssetClass, BuyList]] = Field(
+        None, max_length=MAX_SECURITIES, description="per asset class, the buy list; a class left out buys its funds and etfs (or its only security)"
+    )
     # What validation let through but the user should hear about (e.g. a ticker dropped from a
     # substitutes group). Not part of the file; the CLI prints them on stderr.
     _input_warnings: list[str] = PrivateAttr(default_factory=list)
@@ -252,6 +292,7 @@ class Household(_Strict):
                 if len(kept) >= 2:
                     kept_groups.append(kept)
             setattr(self, field, kept_groups)
+        self._input_warnings += self._check_model_portfolio(known, problems)
         for k, s in enumerate(self.recent_loss_sales):
             if s.ticker not in known:
                 problems.append(f"recent_loss_sales[{k}].ticker: unknown ticker {s.ticker!r}")
@@ -259,7 +300,74 @@ class Household(_Strict):
             raise ValueError("\n".join(problems))
         return self
 
+    def _check_model_portfolio(self, known: set[str], problems: list[str]) -> list[str]:
+        """A firm-wide model portfolio names funds a household never priced: they are left out
+        with a warning (they cannot be bought without a price). A listed ticker of another class,
+        or a weight below zero, is an error."""
+        if self.model_portfolio is None:
+            return []
+        warnings: list[str] = []
+        by_ticker = {s.ticker: s for s in self.securities}
+        kept: dict[str, dict[str, float]] = {}
+        for c, listed in self.model_portfolio.items():
+            weights = dict.fromkeys(listed, 1.0) if isinstance(listed, list) else dict(listed)
+            missing = [t for t in weights if t not in known]
+            if missing:
+                warnings.append(f"model_portfolio[{c!r}]: ignored {', '.join(map(repr, missing))}: not in securities (no price), so never bought")
+            for t, w in weights.items():
+                if t in known and by_ticker[t].asset_class != c:
+                    problems.append(f"model_portfolio[{c!r}]: {t} is in asset class {by_ticker[t].asset_class!r}; list it under that class")
+                if w < 0:
+                    problems.append(f"model_portfolio[{c!r}][{t!r}]: weight {w} is below 0; give weights >= 0")
+            weights = {t: w for t, w in weights.items() if t in known}
+            if isinstance(listed, dict) and weights and sum(weights.values()) <= 0:
+                problems.append(f"model_portfolio[{c!r}]: the weights sum to 0; give at least one a positive weight")
+            kept[c] = weights
+        self.model_portfolio = {c: (list(w) if isinstance(self.model_portfolio[c], list) else w) for c, w in kept.items()}
+        return warnings
+
     # Small, read-only conveniences used by the engine.
+    def buy_list(self, asset_class: str) -> list[str]:
+        """The securities of the class new money may go into (role `model`), in file order."""
+        return [s.ticker for s in self.securities if s.asset_class == asset_class and self.role(s.ticker) == "model"]
+
+    def class_split(self, asset_class: str) -> dict[str, float] | None:
+        """{ticker: share of the class's model holdings} when the model portfolio weights the class."""
+        listed = (self.model_portfolio or {}).get(asset_class)
+        if not isinstance(listed, dict):
+            return None
+        split = {t: w for t, w in listed.items() if self.role(t) == "model" and w > 0}
+        total = sum(split.values())
+        return {t: w / total for t, w in split.items()} if total > 0 else None
+
+    def role(self, ticker: str) -> str:
+        """model, hold or restricted (see Security.role for the defaults)."""
+        roles = self.__dict__.get("_roles")
+        if roles is None or roles[0] is not self.securities or roles[1] is not self.model_portfolio:
+            roles = (self.securities, self.model_portfolio, self._default_roles())
+            self.__dict__["_roles"] = roles
+        return roles[2][ticker]
+
+    def _default_roles(self) -> dict[str, str]:
+        listed = {t for c, tickers in (self.model_portfolio or {}).items() for t in tickers}
+        classes_listed = set(self.model_portfolio or {})
+        members: dict[str, list[Security]] = {}
+        for s in self.securities:
+            members.setdefault(s.asset_class, []).append(s)
+        out: dict[str, str] = {}
+        for s in self.securities:
+            if s.role is not None:
+                out[s.ticker] = s.role
+            elif s.asset_class in classes_listed:
+                out[s.ticker] = "model" if s.ticker in listed else "hold"
+            elif s.kind != "stock" or all(x.kind == "stock" for x in members[s.asset_class]):
+                # A single stock is a legacy position where the class has a fund to buy instead;
+                # a class of stocks alone (or of one security) buys what it has.
+                out[s.ticker] = "model"
+            else:
+                out[s.ticker] = "hold"
+        return out
+
     def security(self, ticker: str) -> Security:
         return self._by_ticker()[ticker]
 
@@ -386,6 +494,21 @@ def parse_household(data: object) -> Household:
         return Household.model_validate(data)
     except ValidationError as err:
         raise HouseholdError(_format_validation_error(err)) from None
+
+
+def with_model_portfolio(h: Household, portfolio: object) -> Household:
+    """The household with a firm-wide model portfolio (a decoded JSON object {class: buy list})
+    where its own file gives none; validated like a household's own."""
+    if h.model_portfolio is not None:
+        return h
+    data = h.model_dump(mode="json", by_alias=True, exclude_none=True)
+    data["model_portfolio"] = portfolio
+    try:
+        out = parse_household(data)
+    except HouseholdError as err:
+        raise HouseholdError([p.replace("model_portfolio", "--model-portfolio", 1) for p in err.problems]) from None
+    out._input_warnings = h.input_warnings + [w for w in out.input_warnings if w.startswith("model_portfolio")]
+    return out
 
 
 def load_household(path: str | Path) -> Household:

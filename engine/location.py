@@ -132,10 +132,28 @@ def _transport_pyomo(kinds, assets, kind_size, asset_size, coef, sense, solver, 
     return outcome.objective, potentials
 
 
+def class_profiles(h: Household) -> dict[str, tuple[float, float, float]]:
+    """Per asset class, (expected return, yield, qualified share) of its model funds, weighted by
+    the class split (equal weights without one); a class with no model fund averages what it holds."""
+    out: dict[str, tuple[float, float, float]] = {}
+    for c in {s.asset_class for s in h.securities}:
+        members = [s for s in h.securities if s.asset_class == c]
+        split = h.class_split(c)
+        weights = split if split else dict.fromkeys(h.buy_list(c) or [s.ticker for s in members], 1.0)
+        chosen = [(h.security(t), w) for t, w in weights.items()]
+        total = sum(w for _, w in chosen)
+        r, y, q = (sum(w * getattr(s, f) for s, w in chosen) / total for f in ("expected_return", "yield_", "qualified_share"))
+        out[c] = (r, y, q)
+    return out
+
+
 def location_table(h: Household, rates: Rates, kind_of: dict[str, str], years: float, solver: str = "auto") -> LocationTable:
     kinds = sorted(set(kind_of.values()))
     prices = {s.ticker: s.price for s in h.securities}
-    raw = {(s.ticker, k): horizon_tax_cost(s.expected_return, s.yield_, s.qualified_share, k, rates, years) for s in h.securities for k in kinds}
+    # Location chooses where a class sits, never which security of it: every security of a class
+    # is costed as the class's model funds (their average, by the class split when it has one).
+    profile = class_profiles(h)
+    raw = {(s.ticker, k): horizon_tax_cost(*profile[s.asset_class], k, rates, years) for s in h.securities for k in kinds}
     held: dict[tuple[str, str], float] = {}
     for a in h.accounts:
         k = kind_of[a.id]

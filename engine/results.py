@@ -293,6 +293,7 @@ class Result(BaseModel):
     baseline: Optional[Baseline] = None
     savings: Optional[Savings] = None
     do_not_buy: list[DoNotBuy] = []
+    off_target: list[str] = Field(default_factory=list, description="each class (or split fund) left more than 0.1 pp off target, and what stands in the way")
     warnings: list[str] = []
     extra: AnyExtra = Field(default_factory=Extra, description="what a tool adds beyond the shared fields")
     disclaimer: str = DISCLAIMER

@@ -15,11 +15,12 @@ from typing import Literal, Optional, Union
 from pydantic import BaseModel, ConfigDict, Field
 
 from . import timing
-from .household import Household
+from .household import Household, Tolerance
 from .model import (
     AmountRaised,
     CashFundsBuys,
     Constraint,
+    DriftCap,
     DriftPenalty,
     ExactTax,
     Flows,
@@ -28,13 +29,18 @@ from .model import (
     Mislocation,
     Scenario,
     Tax,
+    TaxOwed,
     TieBreak,
     Trading,
     TransactionCost,
     WashSale,
     WithdrawalCost,
+    band_widths,
+    lines_of,
     read_plan,
 )
+from .model.allocation import band_dollars, line_values
+from .offtarget import off_target_notes
 from .plan import Plan
 from .plantax import bracket_headroom, uses_exact_tax
 from .results import Result, assemble
@@ -54,7 +60,10 @@ class Options(BaseModel):
         None,
         description="net realized gains may not exceed this many dollars; 'bracket' = headroom below the next long-term bracket",
     )
-    tolerance: float = Field(0.03, ge=0, le=1, description="drift band per asset class, fraction")
+    tolerance: Optional[float] = Field(None, ge=0, le=1, description="drift band per asset class, fraction of the household; default: the household's tolerance (0.03)")
+    relative_tolerance: Optional[float] = Field(None, ge=0, le=10, description="drift band per asset class, fraction of its target weight (0.25 with tolerance 0.05: 5/25)")
+    to: Optional[Literal["target", "band-edge"]] = Field(None, description="what a band breach trades back to; default: the household's (target)")
+    force: bool = Field(False, description="rebalance even when every class is inside its band")
     min_trade: float = Field(100.0, ge=0)
     transaction_cost: float = Field(0.0, ge=0, le=0.1, description="fraction of each trade")
     horizon_years: float = Field(10.0, gt=0, le=60)
@@ -75,6 +84,25 @@ def gain_budget_of(u: TradeUniverse, o: Options) -> float | None:
         headroom = bracket_headroom(u) if uses_exact_tax(u.household) else u.rates.long_term_headroom
         return headroom if headroom != float("inf") else None
     return o.gain_budget
+
+
+def tolerance_of(h: Household, o: Options) -> Tolerance:
+    """The household's bands, with the options' band (either side given) as the default and the
+    options' `to` when set."""
+    tol = h.tolerance
+    if o.tolerance is not None or o.relative_tolerance is not None:
+        tol = tol.model_copy(update={"absolute": o.tolerance, "relative": o.relative_tolerance})
+    return tol.model_copy(update={"to": o.to}) if o.to is not None else tol
+
+
+def drift_of(u: TradeUniverse, o: Options) -> DriftPenalty:
+    """The drift term for these options: beyond the band a dollar of drift outprices any tax;
+    inside it, 5 cents a dollar trades to target when the tax and cost of getting there are less
+    (`to: target`), and nothing stops at the band's edge (`to: band-edge`)."""
+    tol = tolerance_of(u.household, o)
+    widths = band_widths(u.household, tol)
+    inside = 0.0 if tol.to == "band-edge" else DriftPenalty.inside
+    return DriftPenalty(tolerance=0.03, inside=inside, bands=tuple(widths.items()))
 
 
 def household_scenario(
@@ -105,7 +133,7 @@ def household_scenario(
         terms=(
             ExactTax(harvest=harvest) if exact else Tax(harvest=harvest),
             TransactionCost(),
-            DriftPenalty(tolerance=o.tolerance),
+            drift_of(u, o),
             Mislocation(weight=o.location_weight),
             WithdrawalCost(),
             TieBreak(),
@@ -139,10 +167,40 @@ def error_result(tool: str, h: Household, message: str, status: str = "error", s
     )
 
 
-def solve_scenario(u: TradeUniverse, sc: Scenario, solver: str, time_limit: float) -> tuple[SolveOutcome, Plan | None]:
-    """Build, solve and read one scenario."""
+ALLOCATION_SLACK = 1e-5  # of the household's value, dollars each allocation line may give up in the tax stage
+ALLOCATION_SHARE = 0.5  # of the time limit, at most, for the allocation stage
+
+
+def allocation_stage(sc: Scenario) -> Scenario:
+    """Stage one of a scenario: the same rules, with drift priced against only what closing it
+    costs (tax owed, trading and withdrawal cost); no location value, no credit for a loss."""
+    keep = (TransactionCost, DriftPenalty, WithdrawalCost, TieBreak)
+    return replace(sc, terms=(TaxOwed(exact=sc.find(ExactTax) is not None), *(t for t in sc.terms if isinstance(t, keep))))
+
+
+def solve_scenario(u: TradeUniverse, sc: Scenario, solver: str, time_limit: float, allocation_first: bool = True) -> tuple[SolveOutcome, Plan | None]:
+    """Build, solve and read one scenario; with a drift term and `allocation_first`, in two
+    stages: the allocation stage decides how far each allocation line ends from its target, then
+    the scenario itself is solved with no line further off than that (DriftCap), started from the
+    first stage's plan. Location and harvesting then choose among plans of the same allocation."""
+    if not allocation_first or sc.find(DriftPenalty) is None:
+        return _solve_one(u, sc, solver, time_limit)
+    began = time.perf_counter()
+    m1, _ = allocation_stage(sc).build(u)
+    slack = 1.0 + ALLOCATION_SLACK * sc.flows.value_after(u)
+    # The stage's optimum need only be proved to within the slack the next stage allows anyway.
+    first = solve(m1, solver, ALLOCATION_SHARE * time_limit, abs_gap=slack)  # type: ignore[arg-type]
+    timing.solved(m1, first)
+    if not first.has_plan:
+        return _solve_one(u, sc, solver, max(1.0, time_limit - (time.perf_counter() - began)))
+    # Not started from the first stage's plan: HiGHS completing it, then searching from it, took
+    # longer (L: 4.0 s) than its own LP-guided first plan (engine/solve.py first_plan; L: 1.4 s).
+    return _solve_one(u, sc.swap(DriftCap.of(m1, slack)), solver, max(1.0, time_limit - (time.perf_counter() - began)))
+
+
+def _solve_one(u: TradeUniverse, sc: Scenario, solver: str, time_limit: float, start: dict[str, float] | None = None) -> tuple[SolveOutcome, Plan | None]:
     m, f = sc.build(u)
-    outcome = solve(m, solver, time_limit)  # type: ignore[arg-type]
+    outcome = solve(m, solver, time_limit, start=start)  # type: ignore[arg-type]
     timing.solved(m, outcome)
     if outcome.status == "error" and "time limit" in outcome.message and sc.flows.withdrawal is None:
         # Without a withdrawal, trading nothing always meets every hard constraint: when the
@@ -179,7 +237,7 @@ def account_by_account(h: Household, u: TradeUniverse, sc: Scenario, o: Options,
         if budget is not None:
             # The budget is split over taxable accounts by value, as separate managers would.
             sa = sa.swap(replace(budget, dollars=budget.dollars * taxable_value.get(acct.id, 0.0) / all_taxable))
-        outcome, p = solve_scenario(ua, sa, solver, o.time_limit)
+        outcome, p = solve_scenario(ua, sa, solver, o.time_limit, allocation_first=False)
         statuses.append(outcome.status)
         if p is not None:
             plan = plan.merge(p)
@@ -256,6 +314,8 @@ def run_tool(
     warnings += later
     base = account_by_account(h, u, sc, o, solver) if (baseline and o.baseline and plan is not None) else None
     result = assemble(tool, u, sc.trading.cost_rate, sc.flows, outcome, plan, base, solver, warnings)
+    if plan is not None and outcome.has_plan:
+        result.off_target = off_target_notes(u, sc, plan)
     seconds = round(time.perf_counter() - start, 3)
     if sc.extra is not None:
         result.extra = sc.extra(Run(h, u, o, sc, solver, outcome, plan, result))
@@ -263,7 +323,28 @@ def run_tool(
     return result
 
 
+WITHIN_TOLERANCE = "within tolerance: no trades needed"
+
+
+def outside_bands(u: TradeUniverse, sc: Scenario) -> list[str]:
+    """The allocation lines the household holds beyond their bands before any trade."""
+    drift = sc.find(DriftPenalty)
+    f, widths = sc.frame(u), dict(drift.bands)
+    lines = {l.name: l for l in lines_of(u)}
+    return [n for n, (v, t) in line_values(f, Plan()).items() if abs(v - t) > band_dollars(f, widths, drift.tolerance, lines[n]) + 0.005]
+
+
 def rebalance(h: Household, options: Options | None = None) -> Result:
-    """Bring the household back toward its target at the least tax, cost and mislocation."""
+    """Bring the household back toward its target at the least tax, cost and mislocation; with
+    every class inside its band (and not `force`), trade nothing."""
     o = options or Options()
-    return run_tool("rebalance", h, o, lambda u: household_scenario("rebalance", u, o))
+
+    def check(u: TradeUniverse, sc: Scenario, solver: str) -> Result | None:
+        if o.force or outside_bands(u, sc):
+            return None
+        idle = SolveOutcome("optimal", solver, sc.objective(u, Plan()), None, 0.0, 0.0, WITHIN_TOLERANCE)
+        result = assemble("rebalance", u, sc.trading.cost_rate, sc.flows, idle, Plan(), None, solver, [])
+        result.off_target = off_target_notes(u, sc, Plan())
+        return result
+
+    return run_tool("rebalance", h, o, lambda u: household_scenario("rebalance", u, o), check=check)

@@ -298,7 +298,7 @@ def _loaded(a: _Matrix):
     return h
 
 
-def _solve_highs(m: pyo.ConcreteModel, time_limit: float, duals: bool = False) -> SolveOutcome:
+def _solve_highs(m: pyo.ConcreteModel, time_limit: float, duals: bool = False, initial: dict[str, float] | None = None, abs_gap: float = MIP_ABS_GAP) -> SolveOutcome:
     """HiGHS through highspy, fed the model's rows directly rather than through Pyomo's
     persistent interface, whose expression walk cost more than the solve at 2,000+ lots."""
     import highspy
@@ -310,14 +310,20 @@ def _solve_highs(m: pyo.ConcreteModel, time_limit: float, duals: bool = False) -
         h = new_highs()
         pass_matrix(h, a)
     integer = [j for j, i in enumerate(a.integer) if i]
-    if len(integer) >= WARM_START_MIN_INTEGERS:
+    if initial:
+        # A known plan (the allocation stage's, for the tax stage): HiGHS completes the columns
+        # it does not name and prunes from it.
+        named = [(j, initial[v.name]) for j, v in enumerate(a.variables) if v.name in initial]
+        if named:
+            h.setSolution(len(named), np.asarray([j for j, _ in named], dtype=np.int32), np.asarray([x for _, x in named], dtype=np.double))
+    elif len(integer) >= WARM_START_MIN_INTEGERS:
         with phase("solve"):
             first = first_plan(lambda: _loaded(a), integer, a.col_lower, a.col_upper, START_SHARE * time_limit)
         if first is not None:
             h.setSolution(len(first), np.arange(len(first), dtype=np.int32), np.asarray(first, dtype=np.double))
     h.setOptionValue("time_limit", max(0.01, float(time_limit) - (time.perf_counter() - start)))
     h.setOptionValue("mip_rel_gap", MIP_GAP)
-    h.setOptionValue("mip_abs_gap", MIP_ABS_GAP)
+    h.setOptionValue("mip_abs_gap", abs_gap)
     with phase("solve"):
         h.run()
     seconds = time.perf_counter() - start
@@ -398,10 +404,14 @@ def _solve_glpk(m: pyo.ConcreteModel, time_limit: float, duals: bool = False) ->
     return SolveOutcome("feasible", "glpk", obj, bound, _gap(obj, bound), seconds, f"stopped early ({tc}); best plan found is returned")
 
 
-def solve(m: pyo.ConcreteModel, solver: SolverName = "auto", time_limit: float = 30.0, duals: bool = False) -> SolveOutcome:
-    """Solve in place; on a plan, the model's variables hold it. Never raises for a solver failure."""
+def solve(
+    m: pyo.ConcreteModel, solver: SolverName = "auto", time_limit: float = 30.0, duals: bool = False, start: dict[str, float] | None = None, abs_gap: float = MIP_ABS_GAP
+) -> SolveOutcome:
+    """Solve in place; on a plan, the model's variables hold it. Never raises for a solver failure.
+    `start` ({variable name: value}, HiGHS only) is a plan to start the search from; `abs_gap`
+    the objective dollars (HiGHS only) a plan may be from the best bound and still be optimal."""
     name = pick_solver(solver)
     try:
-        return _solve_highs(m, time_limit, duals) if name == "highs" else _solve_glpk(m, time_limit, duals)
+        return _solve_highs(m, time_limit, duals, start, abs_gap) if name == "highs" else _solve_glpk(m, time_limit, duals)
     except Exception as err:  # a crashed or missing solver binary is a status, not a traceback
         return SolveOutcome("error", name, None, None, None, 0.0, f"{name} failed: {err}")

@@ -50,7 +50,7 @@ def contribute(h: Household, amount: float, account: str, options: Options | Non
 
 def locate(h: Household, options: Options | None = None) -> Result:
     """How well the assets sit in their accounts, and the moves that improve it, best first."""
-    o = (options or Options()).model_copy(update={"tolerance": 0.0})
+    o = options or Options()
     return run_tool("locate", h, o, lambda u: household_scenario("locate", u, o, extra=location_extra))
 
 
@@ -149,11 +149,7 @@ def harvest_candidates(u: TradeUniverse, min_loss: float, excluded: frozenset[st
         else:
             value = loss * (u.rates.short_term if lot.term == "short" else u.rates.long_term)
         row = {"account": lot.account, "lot_id": lot.lot_id, "ticker": lot.ticker, "loss": cents(loss), "term": lot.term, "tax_value": cents(value)}
-        replacement = next(
-            (x for x in substitutes[lot.ticker] if u.asset_class(x) == u.asset_class(lot.ticker) and u.wash_group[x] != u.wash_group[lot.ticker] and x not in u.buy_blocked),
-            None,
-        )
-        row["replacement"] = replacement
+        row["replacement"] = replacement_for(u, lot.ticker, substitutes[lot.ticker])
         if lot.key not in sellable:
             blocked.append({**row, "why": "a restriction or exclusion keeps this lot from being sold"})
         elif lot.key in u.loss_blocked:
@@ -161,6 +157,17 @@ def harvest_candidates(u: TradeUniverse, min_loss: float, excluded: frozenset[st
         else:
             candidates.append(row)
     return candidates, blocked
+
+
+def replacement_for(u: TradeUniverse, ticker: str, substitutes: list[str]) -> str | None:
+    """What to buy in place of `ticker` sold at a loss: a security on its class's buy list, not
+    identical to it (wash sale), not barred from purchase now, and never a single stock in place
+    of a fund; a listed substitute first."""
+    h = u.household
+    fund = h.security(ticker).kind != "stock"
+    listed = h.buy_list(u.asset_class(ticker))
+    ok = [x for x in listed if u.wash_group[x] != u.wash_group[ticker] and x not in u.buy_blocked and not (fund and h.security(x).kind == "stock")]
+    return next((x for x in substitutes if x in ok), ok[0] if ok else None)
 
 
 def harvest_extra(run: Run, candidates: list[dict], blocked: list[dict], gains: bool) -> HarvestExtra:

@@ -96,6 +96,13 @@ def _wash_groups(h: Household) -> dict[str, str]:
 def _restricted(h: Household) -> tuple[set[tuple[str, str | None]], set[tuple[str, str | None]]]:
     no_sell: set[tuple[str, str | None]] = set()
     no_buy: set[tuple[str, str | None]] = set()
+    # A restricted security is held as it is in every account; a hold security is never bought.
+    for sec in h.securities:
+        role = h.role(sec.ticker)
+        if role == "restricted":
+            no_sell.update((a.id, sec.ticker) for a in h.accounts)
+        if role != "model":
+            no_buy.update((a.id, sec.ticker) for a in h.accounts)
     for r in h.restrictions:
         if r.rule in ("no_sell", "hold"):
             no_sell.add((r.account, r.ticker))

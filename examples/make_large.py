@@ -54,6 +54,8 @@ SECURITIES = {
     "BIL": ("cash", 91.55, 0.041, 0.00, 0.035, date(2007, 5, 25)),
 }
 
+STOCKS = {"AAPL", "MSFT", "BRK.B", "JNJ"}  # single companies: legacy positions the plan never adds to
+
 # Rough price in early January of each year, per class (a representative fund) or single
 # stock, split-adjusted; lots are priced by interpolating these against today's price.
 HISTORY = {
@@ -187,7 +189,7 @@ def household(seed: int, lots_scale: float, whole_shares: bool) -> dict:
                 "loss_carryforward": 8_400.0},
         "targets": TARGETS,
         "securities": [
-            {"ticker": t, "asset_class": c, "price": p, "yield": y, "qualified_share": q, "expected_return": r}
+            {"ticker": t, "asset_class": c, "price": p, "yield": y, "qualified_share": q, "expected_return": r} | ({"kind": "stock"} if t in STOCKS else {})
             for t, (c, p, y, q, r, _) in SECURITIES.items()
         ],
         "accounts": accounts,

@@ -42,7 +42,7 @@ def text_report(r: Result, targets: dict[str, float] | None = None) -> str:
         out += ["", _table(rows, ["", "target", "before", "after"])]
     if r.trades:
         out += ["", f"Trades ({len(r.trades)})", _table(trade_rows(r.trades), TRADE_COLUMNS)]
-    elif r.status in ("optimal", "feasible"):
+    elif r.status in ("optimal", "feasible") and not r.message:
         out += ["", "No trades: the household is already where it should be."]
     if r.taxes and r.costs:
         t = r.taxes
@@ -53,6 +53,8 @@ def text_report(r: Result, targets: dict[str, float] | None = None) -> str:
         b, s = r.baseline, r.savings
         out += ["", f"Against account-by-account ({len(b.trades)} trades, tax {money(b.estimated_tax)}, drift after {percent(b.after.drift)}, location score {b.after.location_score:.1f}):",
                 f"  saves {money(s.tax)} tax today, {money(s.location_value)} after tax over the horizon from location ({money(s.location_value_today)} today); total {money(s.total)}"]
+    if r.off_target:
+        out += ["", "Off target, and why:"] + [f"  - {n}" for n in r.off_target]
     if r.do_not_buy:
         out += ["", "Do not buy (wash-sale rule, any household account):"] + [f"  {d.ticker} until {d.until}" for d in r.do_not_buy]
     out += _tool_section(r)

@@ -53,7 +53,10 @@ def test_batch_solves_the_book_isolates_the_bad_file_then_skips_retries_and_forc
     for name, r in done.items():
         parsed = Result.model_validate(r)
         assert parsed.status in ("optimal", "feasible"), (name, parsed.message)
-        assert parsed.tool == "rebalance" and parsed.baseline is not None and parsed.savings is not None
+        assert parsed.tool == "rebalance"
+        # A household inside its bands trades nothing and has nothing to compare; any other is compared.
+        within = parsed.message == "within tolerance: no trades needed"
+        assert (parsed.trades == [] and parsed.baseline is None) if within else (parsed.baseline is not None and parsed.savings is not None), name
         assert parsed.disclaimer.startswith("For educational purposes only")
 
     # The bad household is reported with its error; nothing half-written is left behind.
@@ -77,8 +80,8 @@ def test_batch_solves_the_book_isolates_the_bad_file_then_skips_retries_and_forc
     # The summary adds up the book.
     summary = json.loads((out / "summary.json").read_text())
     assert (summary["households"], summary["done"], summary["skipped"], summary["failed"]) == (20, 19, 0, 1)
-    assert summary["tax_saved"] == pytest.approx(sum(r["savings"]["tax"] for r in done.values()), abs=0.011)
-    assert summary["total_saved"] == pytest.approx(sum(r["savings"]["total"] for r in done.values()), abs=0.011)
+    assert summary["tax_saved"] == pytest.approx(sum((r["savings"] or {}).get("tax", 0.0) for r in done.values()), abs=0.011)
+    assert summary["total_saved"] == pytest.approx(sum((r["savings"] or {}).get("total", 0.0) for r in done.values()), abs=0.011)
     assert summary["trades"] == len(rows)
     assert f"tax saved ${summary['tax_saved']:,.2f}".replace("$-", "-$") in p.stdout
 

@@ -173,9 +173,16 @@ def test_harvest_lists_sells_and_blocks_exactly_the_loss_lots_it_should(h, min_l
             assert c["tax_value"] == pytest.approx(value, abs=CENT)
         else:
             assert c["tax_value"] == pytest.approx(loss * rates["long_term" if term == "long" else "short_term"], abs=CENT)
-        # A replacement keeps the asset class, is not the same security, and may be bought now.
-        fits = {x for x in substitutes[lot.ticker] if asset_class(h, x) == asset_class(h, lot.ticker) and x not in groups[lot.ticker] and x not in no_buy}
-        assert (c["replacement"] in fits) if fits else c["replacement"] is None, (c, fits)
+        # A replacement is on the class's buy list (same class, role model), is not the same
+        # security, may be bought now, and is no single stock for a fund; a listed substitute first.
+        fund = h.security(lot.ticker).kind != "stock"
+        fits = {
+            s.ticker
+            for s in h.securities
+            if s.asset_class == asset_class(h, lot.ticker) and h.role(s.ticker) == "model" and s.ticker not in groups[lot.ticker] and s.ticker not in no_buy and not (fund and s.kind == "stock")
+        }
+        preferred = fits & substitutes[lot.ticker]
+        assert (c["replacement"] in (preferred or fits)) if fits else c["replacement"] is None, (c, fits)
     for key, c in candidates.items():
         assert c["harvested"] == (key in sold)
     assert set(sold) <= want_candidates, f"sold lots that are not harvest candidates: {set(sold) - want_candidates}"

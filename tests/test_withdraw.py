@@ -27,7 +27,7 @@ from engine import Household, Options, Result, load_household, parse_household
 from engine.solve import glpk_available
 from engine.tax import capital_gains_tax, household_year, marginal_rates
 from engine.tax import plan_tax as federal_plan_tax
-from engine.withdraw import withdraw
+from engine.withdrawal import withdraw
 
 from strategies import household_data
 from bookkeeping import (

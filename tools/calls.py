@@ -28,6 +28,9 @@ class _PlanArgs(_Args):
 class RebalanceArgs(_PlanArgs):
     """Bring the household back to its target allocation at the least tax."""
 
+    to: Optional[Literal["target", "band-edge"]] = Field(None, description="what a band breach trades back to; default: the household's (target)")
+    force: bool = Field(False, description="rebalance even when every class is inside its band")
+
 
 class WithdrawArgs(_PlanArgs):
     """Raise cash from the household tax-efficiently."""
@@ -124,7 +127,7 @@ def call_tool(book: HouseholdBook, tool: str, arguments: dict, solver: str = "au
         h = with_no_sell(h, args.no_sell)
     options = Options(solver=solver, time_limit=time_limit, exclude_accounts=excluded, gain_budget=getattr(args, "gain_budget", None))
     if isinstance(args, RebalanceArgs):
-        result = rebalance(h, options)
+        result = rebalance(h, options.model_copy(update={"to": args.to, "force": args.force}))
     elif isinstance(args, WithdrawArgs):
         result = withdraw(h, args.amount, args.net, options)
     elif isinstance(args, HarvestArgs):

@@ -3,13 +3,15 @@ small class that adds itself to a Pyomo model and prices (or checks) a read-back
 
   frame.py        Trading, Flows, Withdrawal (what a scenario declares besides its terms), the
                   index sets and the decision variables every piece shares
-  terms.py        Tax, ExactTax, TransactionCost, DriftPenalty, Mislocation, WithdrawalCost, TieBreak
-  constraints.py  CashFundsBuys, MinimumTrade, WashSale, GainBudget, AmountRaised
+  allocation.py   the allocation lines (classes, split funds), their bands
+  terms.py        Tax, ExactTax, TaxOwed, TransactionCost, DriftPenalty, Mislocation, WithdrawalCost, TieBreak
+  constraints.py  CashFundsBuys, MinimumTrade, WashSale, GainBudget, AmountRaised, DriftCap
   build.py        build_model (composes), Scenario (a tool's declaration), read_plan
 """
 
+from .allocation import band_widths, lines_of
 from .build import Scenario, build_model, read_plan
-from .constraints import AmountRaised, CashFundsBuys, Constraint, GainBudget, MinimumTrade, WashSale
+from .constraints import AmountRaised, CashFundsBuys, Constraint, DriftCap, GainBudget, MinimumTrade, WashSale
 from .frame import Flows, Frame, Index, Trading, Withdrawal
 from .terms import (
     TIE_BREAK_PER_DOLLAR,
@@ -17,6 +19,7 @@ from .terms import (
     ExactTax,
     Mislocation,
     Tax,
+    TaxOwed,
     Term,
     TieBreak,
     TransactionCost,
@@ -30,6 +33,7 @@ __all__ = [
     "AmountRaised",
     "CashFundsBuys",
     "Constraint",
+    "DriftCap",
     "DriftPenalty",
     "ExactTax",
     "Flows",
@@ -40,6 +44,7 @@ __all__ = [
     "Mislocation",
     "Scenario",
     "Tax",
+    "TaxOwed",
     "Term",
     "TieBreak",
     "Trading",
@@ -47,8 +52,10 @@ __all__ = [
     "WashSale",
     "Withdrawal",
     "WithdrawalCost",
+    "band_widths",
     "build_model",
     "exact_tax_block",
+    "lines_of",
     "net_loss_floor",
     "read_plan",
 ]

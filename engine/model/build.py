@@ -113,9 +113,12 @@ def read_plan(m: pyo.ConcreteModel, f: Frame) -> Plan:
     """Trades from the solved model, in orderable share steps, never spending below a reserve."""
     u, ix = f.u, f.ix
     plan = Plan(deposits=f.flows.deposited(u))
+    no_sell, no_buy = _switched_off(m, f)
     for key in m.LOTS:
         x = pyo.value(m.sell[key], exception=False)  # None: a variable in no row
         lot = ix.lots[key]
+        if key in no_sell:
+            continue
         if x is not None and x > 1e-7:
             shares = _shares(x, u.whole_shares[lot.account], cap=lot.shares)
             if abs(shares - lot.shares) < 1e-6:
@@ -124,6 +127,8 @@ def read_plan(m: pyo.ConcreteModel, f: Frame) -> Plan:
                 plan.sells[key] = shares
     for key in m.BUYS:
         x = pyo.value(m.buy[key], exception=False)
+        if key in no_buy:
+            continue
         if x is not None and x > 1e-7:
             shares = _shares(x, u.whole_shares[key[0]])
             if shares > 0:
@@ -135,6 +140,31 @@ def read_plan(m: pyo.ConcreteModel, f: Frame) -> Plan:
                 plan.withdrawals[a] = round(x, 2)
     _trim_overspending(u, plan, f.trading.cost_rate)
     return plan
+
+
+def _on(var) -> bool | None:
+    x = pyo.value(var, exception=False)
+    return None if x is None else x > 0.5
+
+
+def _switched_off(m: pyo.ConcreteModel, f: Frame) -> tuple[set, set]:
+    """Lot keys and buy pairs whose yes/no variable says no. A solver's integrality tolerance
+    leaves a binary at 1e-7, and a 10,000-share lot then 'sells' a thousandth of a share: read
+    the binaries as the yes/no they stand for (a loss sold in a group the plan buys, otherwise)."""
+    no_sell: set = set()
+    no_buy: set = set()
+    if hasattr(m, "is_selling"):
+        off = {p for p in m.POSITIONS if _on(m.is_selling[p]) is False}
+        no_sell |= {k for p in off for k in f.ix.positions.get(p, ())}
+        no_buy |= {k for k in m.BUYS if _on(m.is_buying[k]) is False}
+    if hasattr(m, "loses_on"):
+        for g, a, lot_id in m.WASH_LOSS_LOTS:
+            if _on(m.loses_on[g]) is False:
+                no_sell.add((a, lot_id))
+        for g, a, t in m.WASH_BUYS:
+            if _on(m.loses_on[g]):
+                no_buy.add((a, t))
+    return no_sell, no_buy
 
 
 def _trim_overspending(u: TradeUniverse, plan: Plan, cost_rate: float) -> None:

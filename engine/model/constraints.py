@@ -12,6 +12,7 @@ import pyomo.environ as pyo
 
 from ..plan import Plan, holdings_after, realized
 from ..plantax import exact_tax
+from .allocation import add_lines, line_values
 from .frame import Frame
 from .terms import exact_tax_block
 
@@ -184,3 +185,33 @@ class AmountRaised(Constraint):
             raised -= sum(w.income_rate.get(a, 0.0) * d for a, d in plan.withdrawals.items())
             raised -= f.u.rates.short_term * st + f.u.rates.long_term * lt
         return abs(raised - w.amount)
+
+
+@dataclass(frozen=True)
+class DriftCap(Constraint):
+    """For each allocation line l (engine/model/allocation.py): -under_l <= value_l - target_l <= over_l.
+    The allocation stage's drift, handed to the tax and location stage as a bound: no line ends
+    further from its target, on either side, than the allocation stage left it (plus a slack)."""
+
+    caps: tuple[tuple[str, float, float], ...]  # (line, most dollars over, most dollars under)
+    name = "drift_cap"
+
+    def add(self, m, f):
+        add_lines(m, f)
+        caps = {l: (o, d) for l, o, d in self.caps}
+        m.DRIFT_CAPPED = pyo.Set(initialize=[l for l in m.LINES if l in caps], ordered=True)
+        m.drift_cap_over = pyo.Constraint(m.DRIFT_CAPPED, rule=lambda m, l: m.line_value[l] - m.line_target[l] <= caps[l][0])
+        m.drift_cap_under = pyo.Constraint(m.DRIFT_CAPPED, rule=lambda m, l: m.line_target[l] - m.line_value[l] <= caps[l][1])
+
+    def violation(self, f, plan):
+        values = line_values(f, plan)
+        return max([0.0] + [max(values[l][0] - values[l][1] - o, values[l][1] - values[l][0] - d) for l, o, d in self.caps if l in values])
+
+    @staticmethod
+    def of(m: pyo.ConcreteModel, slack: float) -> DriftCap:
+        """The cap a solved allocation stage sets: each line's deviation in the solution, plus `slack` dollars."""
+        caps = []
+        for l in m.LINES:
+            dev = pyo.value(m.line_value[l] - m.line_target[l])
+            caps.append((l, max(dev, 0.0) + slack, max(-dev, 0.0) + slack))
+        return DriftCap(tuple(caps))

@@ -5,7 +5,6 @@ one source of truth: `sum(term.value(frame, plan))` is what the solver minimized
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass
 
 import pyomo.environ as pyo
@@ -14,6 +13,7 @@ from ..household import CASH_CLASS
 from ..plan import Plan, holdings_after, realized, traded_dollars
 from ..plantax import carried_out, carryforward_rate, exact_tax, is_early, plan_income, year_of
 from ..universe import TradeUniverse
+from .allocation import add_lines, band_dollars, line_values, lines_of
 from .frame import Frame
 
 TIE_BREAK_PER_DOLLAR = 1e-5  # prefers fewer dollars traded among otherwise equal plans
@@ -149,43 +149,64 @@ def class_values(f: Frame, plan: Plan) -> dict[str, float]:
 
 @dataclass(frozen=True)
 class DriftPenalty(Term):
-    """Half the sum over classes c of inside * |dev_c| + outside * max(0, |dev_c| - band), where
-    dev_c = value_c - target_c * total after the plan and band = tolerance * the household's value
-    once the flows have moved. Half: a dollar moved fixes two dollars of deviation."""
+    """Half the sum over allocation lines l (engine/model/allocation.py: each class, and each
+    fund of a split class) of inside * |dev_l| + outside * max(0, |dev_l| - band_l), where
+    dev_l = value_l - target_l after the plan and band_l = the class's width (`bands`, else
+    `tolerance`) * the household's value once the flows have moved. Half: a dollar moved fixes
+    two dollars of deviation. outside = 1 outprices every tax a dollar's sale can cost."""
 
-    tolerance: float = 0.03  # drift band per class, fraction of household value
+    tolerance: float = 0.03  # drift band per class, fraction of household value, where `bands` is silent
     inside: float = 0.05  # objective dollars per dollar of drift inside the band
     outside: float = 1.0  # ... and beyond it
+    bands: tuple[tuple[str, float], ...] = ()  # (asset class, band width) pairs
     name = "drift"
 
     def add(self, m, f):
-        u = f.u
-        members = defaultdict(list)
-        for a, t in m.HOLDINGS:
-            members[u.asset_class(t)].append((a, t))
-        m.CLASSES = pyo.Set(initialize=u.classes, ordered=True)
-
-        def class_value(m, c):
-            v = sum(m.value_after[p] for p in members[c])
-            return v + sum(m.cash_after[a] for a in m.ACCOUNTS) if c == CASH_CLASS else v
-
-        m.class_value = pyo.Expression(m.CLASSES, rule=class_value)
-        m.total_after = pyo.Expression(expr=sum(m.class_value[c] for c in m.CLASSES))
-        target = u.household.target
-        m.over = pyo.Var(m.CLASSES, domain=pyo.NonNegativeReals)
-        m.under = pyo.Var(m.CLASSES, domain=pyo.NonNegativeReals)
-        m.beyond_band = pyo.Var(m.CLASSES, domain=pyo.NonNegativeReals)
-        m.deviation = pyo.Constraint(m.CLASSES, rule=lambda m, c: m.over[c] - m.under[c] == m.class_value[c] - target(c) * m.total_after)
-        band = self.tolerance * f.flows.value_after(u)
-        m.band = pyo.Constraint(m.CLASSES, rule=lambda m, c: m.beyond_band[c] >= m.over[c] + m.under[c] - band)
-        m.drift_penalty = pyo.Expression(expr=0.5 * sum(self.inside * (m.over[c] + m.under[c]) + self.outside * m.beyond_band[c] for c in m.CLASSES))
+        add_lines(m, f)
+        widths, lines = dict(self.bands), {l.name: l for l in lines_of(f.u)}
+        m.over = pyo.Var(m.LINES, domain=pyo.NonNegativeReals)
+        m.under = pyo.Var(m.LINES, domain=pyo.NonNegativeReals)
+        m.beyond_band = pyo.Var(m.LINES, domain=pyo.NonNegativeReals)
+        m.deviation = pyo.Constraint(m.LINES, rule=lambda m, l: m.over[l] - m.under[l] == m.line_value[l] - m.line_target[l])
+        band = {l: band_dollars(f, widths, self.tolerance, line) for l, line in lines.items()}
+        m.band = pyo.Constraint(m.LINES, rule=lambda m, l: m.beyond_band[l] >= m.over[l] + m.under[l] - band[l])
+        m.drift_penalty = pyo.Expression(expr=0.5 * sum(self.inside * (m.over[l] + m.under[l]) + self.outside * m.beyond_band[l] for l in m.LINES))
         return m.drift_penalty
 
     def value(self, f, plan):
-        values = class_values(f, plan)
-        total, target, band = sum(values.values()), f.u.household.target, self.tolerance * f.flows.value_after(f.u)
-        dev = [abs(values[c] - target(c) * total) for c in f.u.classes]
-        return 0.5 * sum(self.inside * d + self.outside * max(0.0, d - band) for d in dev)
+        widths, lines = dict(self.bands), {l.name: l for l in lines_of(f.u)}
+        total = 0.0
+        for name, (v, target) in line_values(f, plan).items():
+            d = abs(v - target)
+            total += self.inside * d + self.outside * max(0.0, d - band_dollars(f, widths, self.tolerance, lines[name]))
+        return 0.5 * total
+
+
+@dataclass(frozen=True)
+class TaxOwed(Term):
+    """max(0, the plan's tax): the tax the plan makes the household pay, a net loss counted as
+    nothing. The allocation stage prices drift against this, so a harvested loss never buys drift
+    there. `exact`: the year's return (the ExactTax block, IRMAA included) as the tool prices it;
+    else the flat rates, short_rate * short_gain + long_rate * (long_gain - carried loss)."""
+
+    exact: bool = False
+    name = "tax_owed"
+
+    def add(self, m, f):
+        m.tax_owed = pyo.Var(domain=pyo.NonNegativeReals)
+        if self.exact:
+            t = exact_tax_block(m, f)
+            m.tax_owed_covers_gains = pyo.Constraint(expr=m.tax_owed >= t.tax + t.irmaa)
+        else:
+            m.tax_owed_covers_gains = pyo.Constraint(expr=m.tax_owed >= Tax()._linear(f.u, m.short_term_gain, m.long_term_gain))
+        return m.tax_owed
+
+    def value(self, f, plan):
+        if self.exact:
+            t = exact_tax(f.u, plan, year_of(f.u))
+            return max(0.0, t.total + t.irmaa)
+        st, lt = realized(f.u, plan)
+        return max(0.0, Tax()._linear(f.u, st, lt))
 
 
 @dataclass(frozen=True)
