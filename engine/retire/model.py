@@ -85,7 +85,7 @@ class PlanModel:
     legacy: object  # after-tax legacy, today's dollars
     claim: dict  # (owner, age) -> binary, when the plan chooses
     binaries: int
-    rules: list  # (binary, rule): every tax binary and the rule that sets it from the plan
+    steps: list  # evaluate every tax piece exactly at the plan, in order (binaries included)
 
 
 def _groups(p: PlanInput) -> list[tuple[int, float, float]]:
@@ -214,7 +214,7 @@ def build(p: PlanInput) -> PlanModel:
 
     # Tax per year and IRMAA two years on
     taxes, magis = [], []
-    rules: list = []  # (binary, the rule that sets it from the plan's values)
+    steps: list = []  # in order, each sets a piece's variables to its exact value at the plan
     for t in range(T):
         year = p.start_year + t
         facts = indexed_tax_year(year, p.inflation, p.law_expires)
@@ -234,7 +234,7 @@ def build(p: PlanInput) -> PlanModel:
             social_security=ss[t],
             early=early,
             state_rate=p.state_rate,
-            rules=rules,
+            steps=steps,
         )
         taxes.append(terms)
         magis.append(terms.magi)
@@ -243,7 +243,7 @@ def build(p: PlanInput) -> PlanModel:
         persons = sum(1 for o in owners if p.age(o, t) >= 65)
         if not p.irmaa or persons == 0:
             continue
-        irmaa[t] = _irmaa(m, t, magis[t - IRMAA_LOOKBACK_YEARS], p.filing_status, p.start_year + t, p.inflation, persons, rules)
+        irmaa[t] = _irmaa(m, t, magis[t - IRMAA_LOOKBACK_YEARS], p.filing_status, p.start_year + t, p.inflation, persons, steps)
 
     for t in range(T):
         inflow = ss[t] + sum(wt[o, t] + wr[o, t] for o in owners) + sum(v for (g, tt), v in sell.items() if tt == t)
@@ -261,12 +261,12 @@ def build(p: PlanInput) -> PlanModel:
     else:
         m.objective = pyo.Objective(expr=m.legacy, sense=pyo.maximize)
     binaries = sum(1 for v in m.component_data_objects(pyo.Var) if v.is_binary())
-    model = PlanModel(m, p, taxes, irmaa, ss, spend, m.legacy, claim, binaries, rules)
+    model = PlanModel(m, p, taxes, irmaa, ss, spend, m.legacy, claim, binaries, steps)
     model.vars = dict(tr=tr, ro=ro, wt=wt, cv=cv, wr=wr, hold=hold, sell=sell, deposit=deposit, dividends=dividends, gain_share=gain_share, groups=groups)  # type: ignore[attr-defined]
     return model
 
 
-def _irmaa(m, t: int, magi, status: str, year: int, inflation: float, persons: int, rules: list):
+def _irmaa(m, t: int, magi, status: str, year: int, inflation: float, persons: int, steps: list):
     """Premiums above standard in year t, from the MAGI of year t-2: one binary per tier."""
     from ..tax.milp import _bounds
 
@@ -283,6 +283,6 @@ def _irmaa(m, t: int, magi, status: str, year: int, inflation: float, persons: i
         z = pyo.Var(domain=pyo.Binary)
         m.add_component(f"irmaa_{t}_{i}", z)
         m.add_component(f"irmaa_tier_{t}_{i}", pyo.Constraint(expr=magi <= edge + (hi - edge) * z))
-        rules.append((z, lambda magi=magi, edge=edge: pyo.value(magi) > edge))
+        steps.append(lambda z=z, magi=magi, edge=edge: z.set_value(1.0 if pyo.value(magi) > edge else 0.0, skip_validation=True))
         cost = cost + add * z
     return cost

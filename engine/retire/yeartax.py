@@ -42,13 +42,14 @@ class YearTaxTerms:
 
 
 class _RuleBuilder(_Builder):
-    """The MILP builder that also records, for each binary it makes, the rule that sets it from
-    the values of the arguments (engine/retire/solve.py fixes the binaries by these rules to
-    price a plan exactly in one LP)."""
+    """The MILP builder that also records, in the order the pieces are made, a step that sets
+    each piece's variables to the exact value of its function at the current arguments (binaries
+    included). Run in order they evaluate the year's return at a plan: engine/retire/solve.py uses
+    them to fix every binary at the plan's true regime and price it exactly in one LP."""
 
-    def __init__(self, b: pyo.Block, rules: list):
+    def __init__(self, b: pyo.Block, steps: list):
         super().__init__(b, False)
-        self.rules = rules
+        self.steps = steps
 
     def con(self, expr) -> None:
         if isinstance(expr, bool):  # both sides numbers (a piece fixed by the bounds)
@@ -68,21 +69,43 @@ class _RuleBuilder(_Builder):
             deltas.append((d, q - p))
             value = value + (f(q) - f(p)) / (q - p) * d
         self.con(arg == lo + sum(d for d, _ in deltas))
+        zs = []
         if ordered and len(deltas) > 1:
-            for i, ((d, length), (d_next, length_next)) in enumerate(pairwise(deltas)):
+            for (d, length), (d_next, length_next) in pairwise(deltas):
                 z = self.var(binary=True)
                 self.con(d >= length * z)
                 self.con(d_next <= length_next * z)
-                edge = points[i + 1]
-                self.rules.append((z, lambda arg=arg, edge=edge: pyo.value(arg) >= edge - 1e-7))
+                zs.append(z)
+
+        def step(arg=arg, deltas=deltas, zs=zs, lo=lo):
+            left = pyo.value(arg) - lo
+            for i, (d, length) in enumerate(deltas):
+                d.set_value(min(max(left, 0.0), length), skip_validation=True)
+                left -= length
+                if i < len(zs):
+                    zs[i].set_value(1.0 if left >= -1e-7 else 0.0, skip_validation=True)
+
+        self.steps.append(step)
         return value
+
+    def floor(self, arg, at: float = 0.0):
+        v = super().floor(arg, at)
+        if hasattr(v, "parent_block") and v.parent_block() is self.b and hasattr(v, "set_value"):
+            self.steps.append(lambda v=v, arg=arg, at=at: v.set_value(max(pyo.value(arg), at), skip_validation=True))
+        return v
 
     def lesser(self, first, second):
         before = self.binaries
         t = super().lesser(first, second)
         if self.binaries > before:  # z = 1: the second is the smaller
             z = getattr(self.b, f"v{self.n - 2}")
-            self.rules.append((z, lambda first=first, second=second: pyo.value(second) <= pyo.value(first)))
+
+            def step(t=t, z=z, first=first, second=second):
+                a, b = pyo.value(first), pyo.value(second)
+                z.set_value(1.0 if b <= a else 0.0, skip_validation=True)
+                t.set_value(min(a, b), skip_validation=True)
+
+            self.steps.append(step)
         return t
 
 
@@ -100,14 +123,14 @@ def add_year_tax(
     social_security=0.0,
     early=0.0,
     state_rate: float = 0.0,
-    rules: list | None = None,
+    steps: list | None = None,
 ) -> YearTaxTerms:
     """The year's tax. `ordinary` is all ordinary income (withdrawals, conversions, interest);
     `investment_ordinary` the part of it that is interest (NIIT); `long_gain` the net long-term
     result of the year's sales; `social_security` the gross benefits. Bounded expressions."""
     b = pyo.Block()
     block.add_component(name, b)
-    k = _RuleBuilder(b, rules if rules is not None else [])
+    k = _RuleBuilder(b, steps if steps is not None else [])
     s = status
     seniors = max(0, min(seniors, 2 if s == "married_joint" else 1))
 
@@ -215,19 +238,30 @@ def _convex_then_flat(k: _RuleBuilder, arg, f, knots: list[float], flat_from: fl
     if lo >= flat_from - 1e-9:
         return f(flat_from)
     z = k.var(binary=True)
-    k.rules.append((z, lambda: pyo.value(arg) >= flat_from))
     points = [lo, *sorted(x for x in knots if lo + 1e-6 < x < flat_from - 1e-6), flat_from]
     left = f(lo) * (1 - z)
     deltas = []
     for p, q in zip(points, points[1:]):
         d = k.var(0.0, q - p)
         k.con(d <= (q - p) * (1 - z))
-        deltas.append(d)
+        deltas.append((d, q - p))
         left = left + (f(q) - f(p)) / (q - p) * d
     past = k.var(0.0, hi)
     k.con(past >= flat_from * z)
     k.con(past <= hi * z)
-    k.con(arg == lo * (1 - z) + sum(deltas) + past)
+    k.con(arg == lo * (1 - z) + sum(d for d, _ in deltas) + past)
+
+    def step():
+        x = pyo.value(arg)
+        flat = x >= flat_from
+        z.set_value(1.0 if flat else 0.0, skip_validation=True)
+        past.set_value(x if flat else 0.0, skip_validation=True)
+        rest = 0.0 if flat else x - lo
+        for d, length in deltas:
+            d.set_value(min(max(rest, 0.0), length), skip_validation=True)
+            rest -= length
+
+    k.steps.append(step)
     return left + f(flat_from) * z
 
 
