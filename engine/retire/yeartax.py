@@ -135,7 +135,9 @@ def add_year_tax(
     seniors = max(0, min(seniors, 2 if s == "married_joint" else 1))
 
     cap = k.floor(long_gain, -LOSS_DEDUCTION_LIMIT[s])
-    pref_gain = k.floor(long_gain, 0.0)  # with no short-term results: max(0, min(lt, net)) = max(0, lt)
+    # With no short-term results max(0, min(lt, net)) = max(0, lt); the ordinary part subtracts it,
+    # so it needs its binary (a floor would let the solver overstate it).
+    pref_gain = k.pwl(long_gain, lambda v: max(0.0, v), [0.0], ordered=True)
     agi_without_ss = ordinary + qualified_dividends + cap
 
     taxable_ss = _taxable_ss(k, s, agi_without_ss, social_security)
