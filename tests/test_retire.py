@@ -107,11 +107,12 @@ def test_each_year_tax_equals_the_tax_function(age, trad, roth, value, basis_sha
     p = PlanInput(2026, 3, "married_joint" if joint else "single", tuple(owners), taxable=(TaxableGroup(value, value * basis_share),),
                   total_return=0.06, taxable_yield=yield_, qualified_share=qualified, inflation=0.03, spending=spending, heirs_rate=0.3)
     pm = build(p)
-    out = solve_plan(pm, 20)
+    out = solve_plan(pm, 10)
     if not out.has_plan:
         return  # spending not fundable: no plan to check
     for row in year_rows(pm):
         facts = indexed_tax_year(row.year, p.inflation)
         from engine.tax.federal import federal_tax
 
-        assert row.tax == pytest.approx(federal_tax(row.income, facts).total, abs=0.05), row.year
+        # $1: HiGHS's feasibility tolerance (1e-7) on rows with million-dollar big-Ms
+        assert row.tax == pytest.approx(federal_tax(row.income, facts).total, abs=1.0), row.year
