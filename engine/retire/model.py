@@ -20,7 +20,6 @@ from dataclasses import dataclass, field
 
 import pyomo.environ as pyo
 
-
 from ..taxdata import EARLY_WITHDRAWAL_AGE, IRMAA_LOOKBACK_YEARS, indexed_irmaa_tiers, indexed_tax_year
 from .rmd import rmd_share
 from .ss import CLAIM_AGES, own_benefit, spousal_top_up

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import pyomo.environ as pyo
 
 from ..tax.federal import YearIncome, federal_tax
-from ..taxdata import indexed_tax_year
+from ..taxdata import TaxYear, indexed_tax_year
 from .model import PlanModel
 
 
@@ -34,6 +34,7 @@ class YearRow:
     @property
     def exact_tax(self) -> float:
         """federal_tax on this year's income (the property tests hold the model to it)."""
+        assert isinstance(self._facts, TaxYear)
         return federal_tax(self.income, self._facts).total
 
     _facts: object = None

@@ -15,7 +15,6 @@ from __future__ import annotations
 import time
 
 import numpy as np
-import pyomo.environ as pyo
 
 from ..solve import SolveOutcome, _gap, linear_form, new_highs, pass_matrix
 from .model import PlanModel
@@ -80,11 +79,8 @@ def solve_plan(pm: PlanModel, time_limit: float = 10.0, rounds: int = REGIME_ROU
             seen.add(key)
             h = load()
             h.changeColsBounds(len(ints), ints, lower[ints], upper[ints])
-            y, info, st = _run(a, h, max(0.01, until - time.perf_counter()))
-            if y is None:
-                import os
-                if os.environ.get("RETIRE_DEBUG"):
-                    print("regime LP failed", st)
+            y, info, _ = _run(a, h, max(0.01, until - time.perf_counter()))
+            if y is None:  # the regimes leave no plan meeting the spending: keep the best so far
                 break
             if info.objective_function_value > best_obj:
                 best, best_obj = y, info.objective_function_value

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import pyomo.environ as pyo
+
 from ..household import Household
 from ..solve import SolveOutcome
 from .assumptions import Assumptions, plan_input
@@ -52,7 +54,7 @@ def plan(p: PlanInput, time_limit: float = 10.0) -> RetirePlan:
         outcome=out,
         rows=rows,
         claim_ages=claim_ages(pm),
-        legacy=float(pm.legacy.expr()) if hasattr(pm.legacy, "expr") else float(pm.legacy),
+        legacy=float(pyo.value(pm.legacy)),
         lifetime_tax=sum((r.tax + r.irmaa) / today[t] for t, r in enumerate(rows)),
         conversions=sum(sum(r.conversions) / today[t] for t, r in enumerate(rows)),
         spending=rows[0].spending if rows else 0.0,

@@ -201,7 +201,7 @@ class _Envelope:
 
     def __call__(self, v: float) -> float:
         pts = self.points
-        for (x0, y0), (x1, y1) in zip(pts, pts[1:]):
+        for (x0, y0), (x1, y1) in pairwise(pts):
             if v <= x1:
                 return y0 + (y1 - y0) * (v - x0) / (x1 - x0) if x1 > x0 else y1
         return pts[-1][1]
@@ -211,7 +211,7 @@ def _convex_envelope(f, xs: list[float]) -> _Envelope:
     return _Envelope(f, xs)
 
 
-def _taxable_ss(k: _Builder, s: str, other, ss):
+def _taxable_ss(k: _RuleBuilder, s: str, other, ss):
     """IRC 86 on provisional income P = other + ss/2:
     min(0.85 ss, 0.5 min(ss, clamp(P - b1, 0, b2 - b1)) + 0.85 max(0, P - b2))."""
     b1, b2 = SS_FIRST_BASE[s], SS_SECOND_BASE[s]
@@ -243,7 +243,7 @@ def _convex_then_flat(k: _RuleBuilder, arg, f, knots: list[float], flat_from: fl
     points = [lo, *sorted(x for x in knots if lo + 1e-6 < x < flat_from - 1e-6), flat_from]
     left = f(lo) * (1 - z)
     deltas = []
-    for p, q in zip(points, points[1:]):
+    for p, q in pairwise(points):
         d = k.var(0.0, q - p)
         k.con(d <= (q - p) * (1 - z))
         deltas.append((d, q - p))
@@ -267,7 +267,7 @@ def _convex_then_flat(k: _RuleBuilder, arg, f, knots: list[float], flat_from: fl
     return left + f(flat_from) * z
 
 
-def _lesser(k: _Builder, first, second):
+def _lesser(k: _RuleBuilder, first, second):
     """min(first, second), with an upper bound on the result (later pieces take their big-Ms
     from it)."""
     t = k.lesser(first, second)
