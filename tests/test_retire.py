@@ -116,3 +116,45 @@ def test_each_year_tax_equals_the_tax_function(age, trad, roth, value, basis_sha
 
         # $1: HiGHS's feasibility tolerance (1e-7) on rows with million-dollar big-Ms
         assert row.tax == pytest.approx(federal_tax(row.income, facts).total, abs=1.0), row.year
+
+
+def test_household_reads_as_the_owl_case():
+    from pathlib import Path
+
+    from engine.household import load_household
+    from engine.retire.assumptions import Assumptions, plan_input
+
+    h = load_household(Path(__file__).parent.parent / "examples" / "retire_owl_case.json")
+    p = plan_input(h, Assumptions(spending=80_000, until_age=94))
+    (owner,) = p.owners
+    assert (owner.traditional, owner.roth, owner.pia_monthly, owner.birth_year) == (1_000_000, 200_000, 2_800, 1961)
+    assert sum(g.value for g in p.taxable) == 500_000 and sum(g.basis for g in p.taxable) == 300_000
+    assert p.years == 30  # 65 in 2026 through 94 in 2055
+    assert p.total_return == pytest.approx(0.6 * 0.07 + 0.4 * 0.045)
+    assert p.taxable_yield == pytest.approx(0.6 * 0.018 + 0.4 * 0.045)
+    assert p.qualified_share == pytest.approx(0.6 * 0.018 / (0.6 * 0.018 + 0.4 * 0.045))
+
+
+def test_cli_refuses_a_claiming_age_outside_62_to_70(tmp_path):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    case = Path(__file__).parent.parent / "examples" / "retire_owl_case.json"
+    r = subprocess.run([sys.executable, "-m", "assistant.cli", "retire", str(case), "--spending", "80000", "--claim-ss", "75"], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 2 and "--claim-ss" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_thirty_years_at_a_time_limit_return_the_best_plan_with_its_gap():
+    from pathlib import Path
+
+    from engine.household import load_household
+    from engine.retire.assumptions import Assumptions
+    from engine.retire.tool import retire
+
+    h = load_household(Path(__file__).parent.parent / "examples" / "retire_owl_case.json")
+    r = retire(h, Assumptions(spending=80_000, until_age=94, claim_ss=67, heirs_rate=0.3, law_expires=2032, time_limit=5))
+    assert r.outcome.has_plan and r.outcome.gap is not None and r.outcome.seconds < 5 + 3
+    assert len(r.rows) == 30 and all(x.spending == pytest.approx(80_000 * 1.025**t) for t, x in enumerate(r.rows))
+    for x in r.rows:
+        assert x.tax == pytest.approx(x.exact_tax, abs=1.0), x.year
