@@ -158,3 +158,16 @@ def test_thirty_years_at_a_time_limit_return_the_best_plan_with_its_gap():
     assert len(r.rows) == 30 and all(x.spending == pytest.approx(80_000 * 1.025**t) for t, x in enumerate(r.rows))
     for x in r.rows:
         assert x.tax == pytest.approx(x.exact_tax, abs=1.0), x.year
+
+
+def test_a_thirty_year_couple_plan_choosing_both_claiming_ages_in_ten_seconds():
+    from engine.retire.tool import plan
+
+    owners = (Owner("A", 1962, traditional=900_000, roth=100_000, pia_monthly=3000), Owner("B", 1964, traditional=300_000, pia_monthly=1000))
+    p = PlanInput(2026, 30, "married_joint", owners, taxable=(TaxableGroup(400_000, 250_000),), total_return=0.06, taxable_yield=0.025, qualified_share=0.5,
+                  inflation=0.025, spending=110_000, heirs_rate=0.25)
+    r = plan(p, 10)
+    assert r.outcome.has_plan and r.outcome.gap is not None and r.outcome.seconds < 10 + 3
+    assert set(r.claim_ages) == {0, 1} and all(62 <= a <= 70 for a in r.claim_ages.values())
+    for x in r.rows:
+        assert x.tax == pytest.approx(x.exact_tax, abs=1.0), x.year
