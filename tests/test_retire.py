@@ -171,3 +171,20 @@ def test_a_thirty_year_couple_plan_choosing_both_claiming_ages_in_ten_seconds():
     assert set(r.claim_ages) == {0, 1} and all(62 <= a <= 70 for a in r.claim_ages.values())
     for x in r.rows:
         assert x.tax == pytest.approx(x.exact_tax, abs=1.0), x.year
+
+
+def test_conventional_baseline_by_hand():
+    from engine.retire.baselines import simulate
+
+    # 70 in 2026, $100k taxable at half basis, $30k spending, 5% return, no yield, no inflation:
+    # $30k sold realizes $15k of gain, inside the 0% bracket: no tax; legacy 70,000 x 1.05 = 73,500.
+    p = PlanInput(2026, 1, "single", (Owner("A", 1956),), taxable=(TaxableGroup(100_000, 50_000),), total_return=0.05, inflation=0.0, spending=30_000)
+    b = simulate(p, "conventional", {})
+    assert (b.legacy, b.lifetime_tax, b.lasts_through) == (pytest.approx(73_500), pytest.approx(0.0), None)
+    # Traditional only: $20k out is below 16,100 + 2,050 + 6,000 of deductions, so untaxed; heirs pay
+    # 25% of 80,000 x 1.05: legacy 63,000.
+    q = PlanInput(2026, 1, "single", (Owner("A", 1956, traditional=100_000),), total_return=0.05, inflation=0.0, spending=20_000, heirs_rate=0.25)
+    assert simulate(q, "conventional", {}).legacy == pytest.approx(63_000)
+    # Not enough money: it says so and when
+    short = PlanInput(2026, 3, "single", (Owner("A", 1956, roth=50_000),), total_return=0.0, inflation=0.0, spending=30_000)
+    assert simulate(short, "conventional", {}).lasts_through == 2026

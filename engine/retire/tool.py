@@ -9,6 +9,7 @@ import pyomo.environ as pyo
 from ..household import Household
 from ..solve import SolveOutcome
 from .assumptions import Assumptions, plan_input
+from .baselines import Baseline, simulate
 from .model import PlanInput, build
 from .read import YearRow, claim_ages, year_rows
 from .solve import solve_plan
@@ -26,6 +27,7 @@ class RetirePlan:
     lifetime_tax: float  # today's dollars, federal + state + IRMAA
     conversions: float  # today's dollars
     spending: float  # today's dollars a year
+    baselines: tuple[Baseline, ...] = ()
 
     def summary(self) -> dict:
         o = self.outcome
@@ -38,6 +40,7 @@ class RetirePlan:
             "roth_conversions": round(self.conversions, 2),
             "spending_per_year": round(self.spending, 2),
             "claim_ages": {self.input.owners[i].name: a for i, a in self.claim_ages.items()},
+            "baselines": {b.order: {"after_tax_legacy": round(b.legacy, 2), "lifetime_tax": round(b.lifetime_tax, 2), "lasts_through": b.lasts_through} for b in self.baselines},
             "note": DISCLAIMER,
         }
 
@@ -49,15 +52,18 @@ def plan(p: PlanInput, time_limit: float = 10.0) -> RetirePlan:
         return RetirePlan(p, out, [], {}, 0.0, 0.0, 0.0, 0.0)
     rows = year_rows(pm)
     today = [p.index(t) for t in range(p.years)]
+    claims = claim_ages(pm)
+    baselines = tuple(simulate(p, order, claims) for order in ("conventional", "pro_rata")) if p.objective == "max-legacy" else ()
     return RetirePlan(
         input=p,
         outcome=out,
         rows=rows,
-        claim_ages=claim_ages(pm),
+        claim_ages=claims,
         legacy=float(pyo.value(pm.legacy)),
         lifetime_tax=sum((r.tax + r.irmaa) / today[t] for t, r in enumerate(rows)),
         conversions=sum(sum(r.conversions) / today[t] for t, r in enumerate(rows)),
         spending=rows[0].spending if rows else 0.0,
+        baselines=baselines,
     )
 
 
@@ -83,6 +89,12 @@ def table(r: RetirePlan) -> str:
         "",
         f"After-tax legacy (today's dollars): ${s['after_tax_legacy']:,.2f}   Lifetime tax + IRMAA (today's): ${s['lifetime_tax']:,.2f}",
         f"Roth conversions (today's): ${s['roth_conversions']:,.2f}   Social Security claimed at: {s['claim_ages'] or 'none'}   Solve: {s['seconds']} s, {gap}",
-        DISCLAIMER,
     ]
+    for b in r.baselines:
+        lasts = "money lasts every year" if b.lasts_through is None else f"money runs out after {b.lasts_through}"
+        lines.append(
+            f"Against {b.order.replace('_', ' ')} (same assumptions, same claiming ages): legacy {s['after_tax_legacy'] - b.legacy:+,.2f}, "
+            f"lifetime tax {s['lifetime_tax'] - b.lifetime_tax:+,.2f} (today's dollars; {lasts} there)"
+        )
+    lines.append(DISCLAIMER)
     return "\n".join(lines)
