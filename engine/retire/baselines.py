@@ -3,6 +3,8 @@ conventional order (taxable, then traditional, then Roth; no conversions) and pr
 year's draw split by the balances). RMDs are taken first in both; a surplus is bought in the
 taxable account at cost. The claiming ages are the plan's."""
 
+# ruff: noqa: B023 -- draws() and priced() are called only inside the year that defines them
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -36,7 +38,8 @@ def simulate(p: PlanInput, order: str, claims: dict[int, int]) -> Baseline:
     trad = [o.traditional for o in p.owners]
     roth = [o.roth for o in p.owners]
     value, basis = sum(x.value for x in p.taxable) + p.cash, sum(x.basis for x in p.taxable) + p.cash
-    dividends_before, magis, lifetime = 0.0, [], 0.0
+    dividends_before, lifetime = 0.0, 0.0
+    magis: list[float] = []
     for t in range(p.years):
         year, idx = p.start_year + t, p.index(t)
         ss = 0.0
