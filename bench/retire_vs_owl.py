@@ -45,6 +45,9 @@ def main() -> None:
     for conv in (False, True):
         r = ours(conv, args.time_limit)
         rows.append(f"| householder retire, {'with' if conv else 'no'} conversions | ${r['after_tax_legacy']:,.0f} | ${r['lifetime_tax']:,.0f} (tax + IRMAA) | ${r['roth_conversions']:,.0f} | {r['seconds']:.1f} s, {r['status']}, gap {100 * (r['gap'] or 0):.1f}% |")
+        if not conv:
+            b = r["baselines"]["conventional"]
+            rows.append(f"| householder conventional order (taxable, traditional, Roth), simulated with federal_tax | ${b['after_tax_legacy']:,.0f} | ${b['lifetime_tax']:,.0f} (tax + IRMAA) | $0 | |")
         o = owl(conv)
         if o:
             rows.append(f"| Owl 2026.10.26 default (LP loop), {'with' if conv else 'no'} conversions, run here | ${o['legacy']:,.0f} | ${o['tax']:,.0f} (+ ${o['medicare']:,.0f} Medicare premiums) | ${o['conversions']:,.0f} | {o['seconds']:.2f} s |")
