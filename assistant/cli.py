@@ -151,6 +151,39 @@ def cmd_withdraw(args: argparse.Namespace) -> int:
     return _emit(withdraw(household, _amount(args.amount), args.net, _options(args)), household, args)
 
 
+def cmd_retire(args: argparse.Namespace) -> int:
+    from pydantic import ValidationError
+
+    from engine.retire.assumptions import Assumptions
+    from engine.retire.tool import retire, table
+
+    household = load_household(args.household)
+    claim = args.claim_ss
+    if claim != "auto":
+        try:
+            claim = int(claim)
+        except ValueError:
+            raise InputError(f"--claim-ss: {args.claim_ss!r} is not 'auto' or an age; give e.g. 67") from None
+        if not 62 <= claim <= 70:
+            raise InputError(f"--claim-ss: {claim} is outside 62-70; Social Security is claimed between 62 and 70")
+    try:
+        a = Assumptions(spending=_amount(args.spending, "--spending") if args.spending else 0.0, until_age=args.until_age, objective=args.objective,
+                        claim_ss=claim, conversions=not args.no_conversions, heirs_rate=args.heirs_rate, inflation=args.inflation,
+                        law_expires=args.law_expires, time_limit=args.time_limit)
+    except ValidationError as err:
+        e = err.errors()[0]
+        raise InputError(f"--{str(e['loc'][0]).replace('_', '-')}: {e['msg']}") from None
+    try:
+        result = retire(household, a)
+    except ValueError as err:
+        raise InputError(str(err)) from None
+    if args.json:
+        print(json.dumps({"summary": result.summary(), "years": [{k: v for k, v in vars(r).items() if k not in ("income", "_facts")} for r in result.rows]}, indent=2, default=float))
+    else:
+        print(table(result))
+    return EXIT_OK if result.outcome.has_plan else EXIT_UNMET
+
+
 def cmd_contribute(args: argparse.Namespace) -> int:
     from engine import contribute
 
@@ -378,6 +411,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--amount", required=True, help="dollars to raise")
     p.add_argument("--net", action="store_true", help="the household receives the amount after the estimated tax")
     p.set_defaults(run=cmd_withdraw)
+    p = sub.add_parser("retire", help="a yearly retirement plan: withdrawals by account, Roth conversions, RMDs, Social Security age")
+    p.add_argument("household", help="household JSON file")
+    p.add_argument("--spending", help="after-tax spending a year, today's dollars (max-legacy)")
+    p.add_argument("--until-age", type=int, default=95, help="the plan runs until the younger owner reaches this age (default 95)")
+    p.add_argument("--objective", choices=["max-spending", "max-legacy"], default="max-legacy")
+    p.add_argument("--claim-ss", default="auto", help="auto (the plan chooses 62-70) or an age")
+    p.add_argument("--no-conversions", action="store_true", help="no Roth conversions")
+    p.add_argument("--heirs-rate", type=float, default=0.25, help="heirs' tax rate on traditional money left (default 0.25)")
+    p.add_argument("--inflation", type=float, default=0.025, help="a year (default 0.025); brackets are indexed by it")
+    p.add_argument("--law-expires", type=int, help="assume the pre-2018 brackets from this year (a hypothesis, e.g. Owl's 2032)")
+    p.add_argument("--time-limit", type=float, default=10.0, help="seconds; the best plan found by then is returned with its gap (default 10)")
+    p.add_argument("--json", action="store_true", help="print the summary and the years as JSON")
+    p.set_defaults(run=cmd_retire)
     p = sub.add_parser("harvest", help="tax-loss harvesting with replacements, wash-sale safe")
     _add_plan_flags(p)
     p.add_argument("--min-loss", type=float, default=500.0, help="smallest loss worth harvesting, dollars (default 500)")

@@ -115,6 +115,9 @@ class TaxProfile(_Strict):
     tax_exempt_interest: float = Field(0.0, ge=0, description="dollars of tax-exempt interest this year")
     short_term_loss_carryforward: float = Field(0.0, ge=0, description="dollars of short-term capital loss carried in")
     birth_years: Optional[list[int]] = Field(None, max_length=2, description="birth years of the filers on the return; default: the owners' birth_year of the accounts")
+    social_security_pia: Optional[list[Annotated[float, Field(ge=0, le=20_000)]]] = Field(
+        None, max_length=2, description="Social Security a month at full retirement age per filer, today's dollars"
+    )
 
 
 class Security(_Strict):

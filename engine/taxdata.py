@@ -154,3 +154,112 @@ def tax_year(year: int) -> TaxYear:
         return TAX_YEARS[year]
     known = sorted(TAX_YEARS)
     return TAX_YEARS[known[-1]] if year > known[-1] else TAX_YEARS[known[0]]
+
+
+# ---- multi-year facts (engine/retire) -------------------------------------------------------
+
+# Treas. Reg. 1.401(a)(9)-9(c), Uniform Lifetime Table (distribution periods from 2022 on):
+# an owner's RMD for a year is the prior December 31 balance divided by the period at the age
+# reached that year.
+UNIFORM_LIFETIME_SOURCE = "Treas. Reg. 1.401(a)(9)-9(c) Uniform Lifetime Table (T.D. 9930, 2022 and later)"
+UNIFORM_LIFETIME_TABLE: dict[int, float] = dict(
+    zip(
+        range(72, 121),
+        (
+            27.4, 26.5, 25.5, 24.6, 23.7, 22.9, 22.0, 21.1, 20.2, 19.4, 18.5, 17.7, 16.8, 16.0, 15.2,
+            14.4, 13.7, 12.9, 12.2, 11.5, 10.8, 10.1, 9.5, 8.9, 8.4, 7.8, 7.3, 6.8, 6.4, 6.0, 5.6,
+            5.2, 4.9, 4.6, 4.3, 4.1, 3.9, 3.7, 3.5, 3.4, 3.3, 3.1, 3.0, 2.9, 2.8, 2.7, 2.5, 2.3, 2.0,
+        ),
+    )
+)
+
+
+def uniform_lifetime_period(age: int) -> float:
+    """The distribution period at `age` (120 and older: 2.0)."""
+    return UNIFORM_LIFETIME_TABLE[min(max(age, 72), 120)]
+
+
+# Social Security (SSA, "Benefits planner: retirement age and benefit reduction"; 20 CFR 404.409-412;
+# "Delayed retirement credits"). Full retirement age by birth year, months.
+SS_SOURCE = "SSA: full retirement age by birth year; 20 CFR 404.410 (reduction), 404.313 (delayed credits), 404.333 (spouse)"
+SS_EARLIEST_AGE = 62
+SS_LATEST_CREDIT_AGE = 70
+
+
+def full_retirement_age_months(birth_year: int) -> int:
+    """66 for 1943-1954, two months more per year to 67 for 1960 and later (SSA)."""
+    if birth_year <= 1954:
+        return 66 * 12
+    if birth_year >= 1960:
+        return 67 * 12
+    return 66 * 12 + 2 * (birth_year - 1954)
+
+
+# Own benefit claimed early: 5/9 of 1% a month for the first 36 months, 5/12 of 1% beyond.
+SS_REDUCTION_FIRST = 5 / 9 / 100
+SS_REDUCTION_LATER = 5 / 12 / 100
+# Spouse's benefit (50% of the worker's PIA) claimed early: 25/36 of 1% a month, 5/12 of 1% beyond;
+# no delayed credits on it.
+SS_SPOUSAL_SHARE = 0.50
+SS_SPOUSAL_REDUCTION_FIRST = 25 / 36 / 100
+SS_SPOUSAL_REDUCTION_LATER = 5 / 12 / 100
+# Delayed retirement credits for those born 1943 or later: 2/3 of 1% a month (8% a year) to 70.
+SS_DELAYED_CREDIT = 2 / 3 / 100
+
+
+# Indexing beyond the last tabulated year: brackets, standard deductions, the 65+ additions, the
+# long-term breakpoints and the IRMAA tiers follow an inflation assumption (IRC 1(f) uses chained
+# CPI; a plan assumes one rate). Not indexed by law: the Social Security bases (IRC 86), the NIIT
+# threshold (IRC 1411), the loss limit, the senior deduction and its threshold (P.L. 119-21).
+INDEXING_SOURCE = "IRC 1(f) cost-of-living adjustment, modeled at the plan's inflation assumption from the last tabulated year"
+SENIOR_DEDUCTION_LAST_YEAR = 2028  # P.L. 119-21 sec. 70103: tax years 2025-2028
+
+# A reversion to the pre-2018 brackets is not current law (P.L. 119-21 made the 2017 rates
+# permanent); a plan may assume one for comparison. The 2017 schedule (Rev. Proc. 2016-55) carried to
+# 2026 dollars by 35.1% as Owl 2026.10.26 (owlplanner tax_federal.py) does, with the current
+# 65+ additions and long-term breakpoints and no personal exemption, as Owl assumes.
+PRE_TCJA_SOURCE = "Rev. Proc. 2016-55 (2017 brackets, standard deduction) x 1.351 to 2026, as owlplanner 2026.10.26 projects them"
+PRE_TCJA_RATES = (0.10, 0.15, 0.25, 0.28, 0.33, 0.35, 0.396)
+PRE_TCJA_2026_BRACKETS: dict[str, tuple[float, ...]] = {
+    "single": (12_600, 51_270, 124_160, 258_920, 562_960, 565_260),
+    "married_joint": (25_200, 102_540, 206_840, 315_260, 562_960, 635_920),
+    "married_separate": (12_600, 51_270, 103_420, 157_630, 281_480, 317_960),
+    "head_of_household": (18_040, 68_630, 177_250, 287_090, 562_960, 600_590),
+}
+PRE_TCJA_2026_STANDARD_DEDUCTION = {"single": 8_580, "married_joint": 17_160, "married_separate": 8_580, "head_of_household": 12_630}
+
+
+def indexed_tax_year(year: int, inflation: float, law_expires: int | None = None) -> TaxYear:
+    """The facts of `year`: tabulated when we have them, else the last tabulated year with its
+    indexed amounts grown by `inflation` a year. From `law_expires` on (a hypothesis, not law),
+    the pre-2018 rates and standard deduction. The senior deduction ends after 2028."""
+    last = max(TAX_YEARS)
+    base = TAX_YEARS.get(year, TAX_YEARS[last])
+    grow = (1.0 + inflation) ** max(0, year - last) if year not in TAX_YEARS else 1.0
+    ordinary = {s: tuple((lo * grow, rate) for lo, rate in b) for s, b in base.ordinary.items()}
+    standard = {s: v * grow for s, v in base.standard_deduction.items()}
+    source = base.source if grow == 1.0 else f"{base.source}; indexed from {last} at {inflation:.2%} a year ({INDEXING_SOURCE})"
+    if law_expires is not None and year >= law_expires:
+        g = (1.0 + inflation) ** max(0, year - last)
+        ordinary = {s: tuple(zip((0.0, *(x * g for x in PRE_TCJA_2026_BRACKETS[s])), PRE_TCJA_RATES)) for s in base.ordinary}
+        standard = {s: v * g for s, v in PRE_TCJA_2026_STANDARD_DEDUCTION.items()}
+        source += f"; from {law_expires} the assumed reversion: {PRE_TCJA_SOURCE}"
+    senior = year <= SENIOR_DEDUCTION_LAST_YEAR
+    return TaxYear(
+        year=year,
+        source=source,
+        ordinary=ordinary,
+        long_term={s: (a * grow, b * grow) for s, (a, b) in base.long_term.items()},
+        standard_deduction=standard,
+        additional_standard_deduction={s: v * grow for s, v in base.additional_standard_deduction.items()},
+        senior_deduction=base.senior_deduction if senior else 0.0,
+        senior_deduction_threshold=base.senior_deduction_threshold if senior else None,
+        senior_deduction_phaseout=base.senior_deduction_phaseout if senior else 0.0,
+    )
+
+
+def indexed_irmaa_tiers(status: str, year: int, inflation: float) -> tuple[tuple[float, float, bool], ...]:
+    """IRMAA tiers for premiums of `year`: bounds (CPI-indexed, 42 USC 1395r(i)(5)) and amounts
+    (premiums, assumed to grow with inflation) grown from IRMAA_YEAR."""
+    g = (1.0 + inflation) ** max(0, year - IRMAA_YEAR)
+    return tuple((bound * g, step * g, at) for bound, step, at in IRMAA_TIERS[status])
