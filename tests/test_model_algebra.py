@@ -208,7 +208,9 @@ def test_exact_tax_term_equals_the_tax_function_to_the_cent_on_random_plans(h, d
             assert pyo.value(m.tax_cost) == pytest.approx(term.value(f, plan), abs=CENT)
             continue  # nothing left to solve: every piece of the tax is a constant
         solver = pyo.SolverFactory("highs")
-        res = solver.solve(m, options={"mip_rel_gap": 0.0, "mip_feasibility_tolerance": 1e-9, "primal_feasibility_tolerance": 1e-9})
+        # HiGHS's default feasibility tolerances (1e-7) keep dollars to the cent here; at 1e-9
+        # it stopped with an error on a plan that trades nothing (numerics, not the model).
+        res = solver.solve(m, options={"mip_rel_gap": 0.0, "mip_abs_gap": 1e-6})
         assert str(res.solver.termination_condition).lower().endswith("optimal"), (sense, res.solver.termination_condition)
         want = term.value(f, plan)
         assert pyo.value(m.tax_cost) == pytest.approx(want, abs=CENT), (sense, plan)

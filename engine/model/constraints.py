@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import pyomo.environ as pyo
 
-from ..plan import Plan, holdings_after, realized
+from ..plan import SHARE_STEP, Plan, holdings_after, realized
 from ..plantax import exact_tax
 from .allocation import add_lines, line_values
 from .frame import Frame
@@ -68,7 +68,11 @@ class MinimumTrade(Constraint):
 
         m.sell_at_least_minimum = pyo.Constraint(m.POSITIONS, rule=lambda m, a, t: sold(m, a, t) >= min(floor, position_value[(a, t)]) * m.is_selling[a, t])
         m.sell_only_if_trading = pyo.Constraint(m.POSITIONS, rule=lambda m, a, t: sold(m, a, t) <= position_value[(a, t)] * m.is_selling[a, t])
-        m.buy_at_least_minimum = pyo.Constraint(m.BUYS, rule=lambda m, a, t: m.buy_value[a, t] >= floor * m.is_buying[a, t])
+        # One share step above the minimum: the plan is ordered in share steps and an overspent
+        # cent is taken off the largest buy (build.read_plan), which may be a buy at the minimum.
+        # A whole-share account's step is a share; there the rounding is left to the minimum.
+        step = {(a, t): 0.0 if f.u.whole_shares[a] else SHARE_STEP * f.u.price(t) for a, t in ix.buys}
+        m.buy_at_least_minimum = pyo.Constraint(m.BUYS, rule=lambda m, a, t: m.buy_value[a, t] >= (floor + step[a, t]) * m.is_buying[a, t])
         m.buy_only_if_trading = pyo.Constraint(m.BUYS, rule=lambda m, a, t: m.buy_value[a, t] <= max(ix.affordable[a], 0.0) * m.is_buying[a, t])
         # The round trip only dodges the minimum trade (a $30 net order dressed as two $100 ones)
         # and costs a spread for nothing.
