@@ -60,6 +60,7 @@ from assistant.workers import SolvePool
 from engine import Household, HouseholdError, Result, load_household, parse_household
 from engine.results import WithdrawExtra
 from formats import import_positions, orders_csv
+from formats.markdown import escape_html, escape_markdown, escape_markdown_lines
 from formats.report import trade_rows
 from tools import HouseholdBook, ToolOutcome
 
@@ -74,6 +75,11 @@ TRADES_HEADER = "| account | action | ticker | shares | amount | lot | gain | te
 # A browser renders a few thousand table rows in minutes; the order file holds every trade.
 TRADES_SHOWN = 60
 PBKDF2_ITERATIONS = 200_000
+
+# Chainlit keeps every message of a session in memory (chainlit.chat_context) for as long as the
+# server runs; the app reads none of it (the conversation's state is the Assistant's), so a
+# session keeps only its last MAX_HISTORY messages there, and none once it has closed.
+MAX_HISTORY = 20
 
 # A session keeps at most this many uploaded households (the oldest goes first) and only its
 # last plan: what one chat may hold in the server's memory is bounded.
@@ -358,7 +364,7 @@ def status_line(r: Result) -> str:
     if r.status == "feasible" and r.gap:
         line += f" · within {100 * r.gap:.2f}% of the best possible (time limit)"
     if r.status not in ("optimal", "feasible") and r.message:
-        line += f" · {r.message}"
+        line += f" · {escape_markdown(r.message)}"
     return line
 
 
@@ -375,6 +381,12 @@ def savings_headline(r: Result) -> str:
     return ""
 
 
+def warnings_block(r: Result) -> str:
+    """The result's warnings (input warnings first: unknown tickers dropped from a list, ...), as
+    the advisor template writes them."""
+    return "\n".join(f"Note: {escape_markdown(w)}" for w in r.warnings)
+
+
 def _more_trades(hidden: int) -> str:
     return f"_…and {hidden} more trades: every trade is in the order file (CSV) below._"
 
@@ -383,7 +395,8 @@ def trades_table(r: Result) -> str:
     if not r.trades:
         return "No trades."
     rows = [TRADES_HEADER, "|---|---|---|---:|---:|---|---:|---|"]
-    rows += ["| " + " | ".join(row) + " |" for row in trade_rows(r.trades[:TRADES_SHOWN])]
+    # Every cell is escaped: an id or ticker with `|`, a URL or HTML must not reshape the table.
+    rows += ["| " + " | ".join(escape_markdown(c) for c in row) + " |" for row in trade_rows(r.trades[:TRADES_SHOWN])]
     if len(r.trades) > TRADES_SHOWN:
         rows += ["", _more_trades(len(r.trades) - TRADES_SHOWN)]
     return "\n".join(rows)
@@ -406,11 +419,13 @@ def allocation_chart(r: Result, targets: dict[str, float]) -> go.Figure | None:
     if not r.before:
         return None
     classes = list(targets) + [c for c in r.before.allocation if c not in targets]
+    # Plotly reads a subset of HTML in labels (<a href> among it): class names from the file are escaped.
+    labels = [escape_html(c) for c in classes]
     fig = go.Figure()
-    fig.add_bar(name="Target", x=classes, y=[targets.get(c, 0.0) for c in classes], marker_color=TARGET_COLOR)
-    fig.add_bar(name="Before", x=classes, y=[r.before.allocation.get(c, 0.0) for c in classes], marker_color=BEFORE_COLOR)
+    fig.add_bar(name="Target", x=labels, y=[targets.get(c, 0.0) for c in classes], marker_color=TARGET_COLOR)
+    fig.add_bar(name="Before", x=labels, y=[r.before.allocation.get(c, 0.0) for c in classes], marker_color=BEFORE_COLOR)
     if r.after:
-        fig.add_bar(name="After", x=classes, y=[r.after.allocation.get(c, 0.0) for c in classes], marker_color=AFTER_COLOR)
+        fig.add_bar(name="After", x=labels, y=[r.after.allocation.get(c, 0.0) for c in classes], marker_color=AFTER_COLOR)
     fig.update_layout(title="Allocation: target, before, after", barmode="group", yaxis_tickformat=".0%", height=340,
                       margin=dict(l=40, r=20, t=50, b=40), legend=dict(orientation="h", y=-0.15))
     return fig
@@ -481,7 +496,8 @@ async def send_answer(answer: Answer) -> None:
     book = (await _session_assistant()).book
     r = answer.result
     if r is None:
-        await cl.Message(content=answer.explanation).send()
+        # A reply in plain text that may quote the question or the household file: shown literally.
+        await cl.Message(content=escape_markdown_lines(answer.explanation)).send()
         return
     facts = _facts(book, answer)
     user = cl.user_session.get("user")
@@ -493,13 +509,15 @@ async def send_answer(answer: Answer) -> None:
         # The letter goes out as written; the figures the advisor checks it against come after it.
         letter = await _download(f"letter-{_slug(r.household)}.md", answer.explanation, "text/markdown", facts)
         await cl.Message(content=answer.explanation, elements=[letter]).send()
-        notes = ["**For the advisor — not part of the letter**", status_line(r), headline, trades_table(r)]
+        notes = ["**For the advisor — not part of the letter**", status_line(r), headline, trades_table(r), warnings_block(r)]
         await cl.Message(content="\n\n".join(n for n in notes if n), elements=await _elements(book, answer)).send()
         return
     parts = [headline] if headline else []
     parts.append(clip_trades(answer.explanation, r))
     if not has_table and r.trades:
         parts.append(trades_table(r))
+    if r.warnings and warnings_block(r) not in answer.explanation:
+        parts.append(warnings_block(r))  # the support template has no place for them
     await cl.Message(content="\n\n".join(parts), elements=await _elements(book, answer)).send()
 
 
@@ -543,26 +561,32 @@ def session_state(assistant: Assistant, uploads: list[dict]) -> dict:
         "uploads": uploads[-MAX_UPLOADS:],
         "household": assistant.context.household,
         "audience": assistant.context.audience,
+        "assistant": "model" if assistant.model is not None else "offline",
         "last_call": {"tool": last.tool, "arguments": last.arguments} if last else None,
         "last_outcome": assistant.last_outcome.model_dump(mode="json") if assistant.last_outcome else None,
     }
 
 
-def restore_assistant(state: dict | None) -> tuple[Assistant, list[dict]]:
-    """The session's Assistant from a saved state (None: a fresh one), with its uploads."""
+def restore_assistant(state: dict | None, model=None) -> tuple[Assistant, list[dict]]:
+    """The session's Assistant from a saved state (None: a fresh one), with its uploads; `model`
+    picks the calls if the conversation had chosen the language model."""
     from assistant.parser import Call
 
     book = _fresh_book()
     uploads = list((state or {}).get("uploads") or [])[-MAX_UPLOADS:]
     for u in uploads:
         try:
-            book.add(parse_household(u["household"]), u.get("stem"))
+            h = parse_household(u["household"])
+            # The file as saved is the validated one (dropped tickers gone): its warnings are kept with it.
+            h._input_warnings = list(u.get("input_warnings") or [])
+            book.add(h, u.get("stem"))
         except (HouseholdError, KeyError, TypeError):
             log.warning("a saved upload no longer validates; left out")
     household = (state or {}).get("household")
     if household not in book.households:
         household = book.names[0] if book.names else None
-    assistant = Assistant(book, household=household, audience=(state or {}).get("audience") or "advisor")
+    assistant = Assistant(book, household=household, audience=(state or {}).get("audience") or "advisor",
+                          model=model if (state or {}).get("assistant") == "model" else None)
     if state and state.get("last_call") and state.get("last_outcome") and household == state.get("household"):
         assistant.context.last = Call(state["last_call"]["tool"], state["last_call"]["arguments"])
         assistant.last_outcome = ToolOutcome.model_validate(state["last_outcome"])
@@ -583,11 +607,12 @@ async def _session_assistant() -> Assistant:
     assistant = cl.user_session.get("assistant")
     if assistant is None:
         state, _ = await STORE.load_state(_thread_id()) if _thread_id() else (None, None)
-        assistant, uploads = restore_assistant(state)
+        model = model_from_environment()
+        assistant, uploads = restore_assistant(state, model)
         cl.user_session.set("assistant", assistant)
         cl.user_session.set("book", assistant.book)
         cl.user_session.set("uploads", uploads)
-        cl.user_session.set("model", model_from_environment())
+        cl.user_session.set("model", model)
     return assistant
 
 
@@ -606,9 +631,10 @@ async def start() -> None:
 async def resume(thread: dict) -> None:
     """A conversation reopened (after a restart too): its households, reader and last plan come back."""
     state, pending = await STORE.load_state(thread["id"])
-    assistant, uploads = restore_assistant(state)
+    model = model_from_environment()
+    assistant, uploads = restore_assistant(state, model)
     cl.user_session.set("book", assistant.book)
-    cl.user_session.set("model", model_from_environment())
+    cl.user_session.set("model", model)
     cl.user_session.set("assistant", assistant)
     cl.user_session.set("uploads", uploads)
     cl.user_session.set("talking", True)
@@ -623,15 +649,29 @@ async def resume(thread: dict) -> None:
 
 async def _tell_lost(question: str) -> None:
     await asyncio.sleep(0.5)
-    await cl.Message(content=f"**The answer to “{question[:200]}” was lost**: the server stopped while it was being worked out. "
+    await cl.Message(content=f"**The answer to “{escape_markdown(question[:200])}” was lost**: the server stopped while it was being worked out. "
                              "Nothing was changed; please ask again.").send()
+
+
+def bound_history() -> None:
+    """This session's message history in Chainlit's memory cut to the last MAX_HISTORY messages."""
+    from chainlit.chat_context import chat_contexts
+
+    kept = chat_contexts.get(cl.context.session.id) if cl.context.session else None
+    if kept is not None and len(kept) > MAX_HISTORY:
+        del kept[:-MAX_HISTORY]
 
 
 @cl.on_chat_end
 async def end() -> None:
-    """The socket closed: the heavy state goes now (it is in the database), not an hour later."""
+    """The socket closed: the heavy state goes now (it is in the database), not an hour later;
+    Chainlit's copy of the messages too (it would stay until the server stops)."""
+    from chainlit.chat_context import chat_contexts
+
     for key in ("assistant", "book", "uploads", "model"):
         cl.user_session.set(key, None)
+    if cl.context.session:
+        chat_contexts.pop(cl.context.session.id, None)
 
 
 @cl.on_stop
@@ -648,14 +688,15 @@ async def settings_changed(settings: dict) -> None:
     before = cl.user_session.get("settings") or {}
     cl.user_session.set("settings", settings)
     if settings.get("assistant") != before.get("assistant"):
-        assistant.model = cl.user_session.get("model") if settings.get("assistant") == "model" else None
+        # The picker changes with the model: the language model's tool calls, or the offline parser.
+        assistant.use_model(cl.user_session.get("model") if settings.get("assistant") == "model" else None)
     household = settings.get("household")
     if household and household != assistant.context.household:
         assistant.context.household = household
         assistant.context.last = None  # a follow-up must not carry the previous household's plan over
         assistant.last_outcome = None
         if cl.user_session.get("talking"):
-            await cl.Message(content=f"Working on **{household}** now.").send()
+            await cl.Message(content=f"Working on **{escape_markdown(household)}** now.").send()
     audience = settings.get("audience")
     if audience and audience != assistant.context.audience:
         assistant.context.audience = audience
@@ -711,7 +752,7 @@ async def take_upload(elements: list) -> bool:
     try:
         h = await asyncio.to_thread(household_from_uploads, files)  # parsing 50k lots is CPU work: not on the loop
     except HouseholdError as err:
-        problems = "\n".join(f"- {p}" for p in err.problems)
+        problems = "\n".join(f"- {escape_markdown(p)}" for p in err.problems)
         await cl.Message(content=f"**That file is not a valid household; nothing was changed.**\n\n{problems}").send()
         return False
     assistant = await _session_assistant()
@@ -719,7 +760,7 @@ async def take_upload(elements: list) -> bool:
     replaced = h.name in book.households
     book.add(h, Path(files[0][0]).stem)
     uploads = [u for u in (cl.user_session.get("uploads") or []) if u["household"].get("name") != h.name]
-    uploads.append({"stem": Path(files[0][0]).stem, "household": h.model_dump(mode="json")})
+    uploads.append({"stem": Path(files[0][0]).stem, "household": h.model_dump(mode="json"), "input_warnings": h.input_warnings})
     for old in uploads[:-MAX_UPLOADS]:  # the oldest uploads leave this chat (a library household stays)
         if old["household"].get("name") not in LIBRARY:
             book.households.pop(old["household"].get("name"), None)
@@ -730,7 +771,7 @@ async def take_upload(elements: list) -> bool:
     await send_settings()
     await _save()
     lots = sum(len(a.holdings) for a in h.accounts)
-    await cl.Message(content=f"Loaded **{h.name}** (as of {h.as_of}): {len(h.accounts)} accounts, {lots} lots"
+    await cl.Message(content=f"Loaded **{escape_markdown(h.name)}** (as of {h.as_of}): {len(h.accounts)} accounts, {lots} lots"
                              + (" — it replaces the household of that name in this chat" if replaced else "")
                              + ". It is selected now; ask away.").send()
     return True
@@ -780,6 +821,7 @@ async def _tick(step: cl.Step, started: float) -> None:
 
 @cl.on_message
 async def on_message(message: cl.Message) -> None:
+    bound_history()  # also after a failed upload or solve, which return early below
     cl.user_session.set("talking", True)
     uploads = [e for e in (message.elements or []) if getattr(e, "path", None)]
     if uploads and not await take_upload(uploads):
@@ -823,11 +865,12 @@ async def on_message(message: cl.Message) -> None:
             step.output = f"{status_line(answer.result)} · {elapsed}" if answer.result else elapsed
     await _save()
     if answer is None:
-        await cl.Message(content=f"**The solve failed** ({failure}). Nothing was changed; ask again or rephrase.").send()
+        await cl.Message(content=f"**The solve failed** ({escape_markdown(failure)}). Nothing was changed; ask again or rephrase.").send()
         return
     if answer.tool is None:
         await step.remove()  # no tool ran (a question back, or a refusal): nothing to show as a call
     await send_answer(answer)
+    bound_history()
     shown = cl.user_session.get("settings") or {}
     if (assistant.context.household, assistant.context.audience) != (shown.get("household"), shown.get("audience")):
         await send_settings()  # the question named another household or reader; the panel follows the conversation

@@ -170,12 +170,20 @@ def _assistant(args: argparse.Namespace):
     return Assistant(book, household=only, audience=args.audience, solver=args.solver, model=model_from_environment())
 
 
+def _for_terminal(answer) -> str:
+    """An explanation is Markdown with the household's names escaped (assistant.explain); the
+    terminal shows it without the escaping backslashes. Replies carry no escaping."""
+    from formats.markdown import plain_text
+
+    return plain_text(answer.explanation) if answer.result is not None else answer.explanation
+
+
 def cmd_ask(args: argparse.Namespace) -> int:
     answer = _assistant(args).ask(args.question)
     if args.json:
         print(json.dumps(answer.to_json(), indent=2))
     else:
-        print(answer.explanation)
+        print(_for_terminal(answer))
     if answer.result is not None and answer.result.status not in ("optimal", "feasible"):
         return EXIT_UNMET
     return EXIT_OK
@@ -193,7 +201,7 @@ def cmd_chat(args: argparse.Namespace) -> int:
             break
         if not question.strip():
             continue
-        print(assistant.ask(question).explanation)
+        print(_for_terminal(assistant.ask(question)))
     return EXIT_OK
 
 
