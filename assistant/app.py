@@ -554,11 +554,11 @@ def _fresh_book() -> HouseholdBook:
     return book
 
 
-def session_state(assistant: Assistant, uploads: list[dict]) -> dict:
-    """What survives a restart: the uploads, the selected household and reader, the last plan."""
+def session_state(assistant: Assistant) -> dict:
+    """What survives a restart besides the uploads (householder_uploads): the selected household
+    and reader, the picker, the last plan."""
     last = assistant.context.last
     return {
-        "uploads": uploads[-MAX_UPLOADS:],
         "household": assistant.context.household,
         "audience": assistant.context.audience,
         "assistant": "model" if assistant.model is not None else "offline",
@@ -567,19 +567,23 @@ def session_state(assistant: Assistant, uploads: list[dict]) -> dict:
     }
 
 
-def restore_assistant(state: dict | None, model=None) -> tuple[Assistant, list[dict]]:
-    """The session's Assistant from a saved state (None: a fresh one), with its uploads; `model`
-    picks the calls if the conversation had chosen the language model."""
+def restore_assistant(state: dict | None, model=None, uploads: list[dict] | None = None) -> tuple[Assistant, list[str]]:
+    """The session's Assistant from a saved state (None: a fresh one) and its uploads (oldest
+    first), with the uploaded households' names; `model` picks the calls if the conversation had
+    chosen the language model. CPU work for a big upload: call it off the event loop."""
     from assistant.parser import Call
 
     book = _fresh_book()
-    uploads = list((state or {}).get("uploads") or [])[-MAX_UPLOADS:]
+    names: list[str] = []
+    # (States saved before uploads had a table of their own kept them inline.)
+    uploads = list(uploads if uploads is not None else (state or {}).get("uploads") or [])[-MAX_UPLOADS:]
     for u in uploads:
         try:
             h = parse_household(u["household"])
             # The file as saved is the validated one (dropped tickers gone): its warnings are kept with it.
             h._input_warnings = list(u.get("input_warnings") or [])
             book.add(h, u.get("stem"))
+            names.append(h.name)
         except (HouseholdError, KeyError, TypeError):
             log.warning("a saved upload no longer validates; left out")
     household = (state or {}).get("household")
@@ -590,7 +594,17 @@ def restore_assistant(state: dict | None, model=None) -> tuple[Assistant, list[d
     if state and state.get("last_call") and state.get("last_outcome") and household == state.get("household"):
         assistant.context.last = Call(state["last_call"]["tool"], state["last_call"]["arguments"])
         assistant.last_outcome = ToolOutcome.model_validate(state["last_outcome"])
-    return assistant, uploads
+    return assistant, names
+
+
+async def _restore(thread: str | None) -> tuple[Assistant, list[str], str | None]:
+    """(assistant, uploaded names, the question in flight) of a conversation, from the database."""
+    state, pending = await STORE.load_state(thread) if thread else (None, None)
+    uploads = await STORE.uploads(thread) if thread else []
+    model = model_from_environment()
+    cl.user_session.set("model", model)
+    assistant, names = await asyncio.to_thread(restore_assistant, state, model, uploads or None)
+    return assistant, names, pending
 
 
 async def _save() -> None:
@@ -598,7 +612,7 @@ async def _save() -> None:
     assistant: Assistant | None = cl.user_session.get("assistant")
     if thread and assistant is not None:
         user = cl.user_session.get("user")
-        await STORE.save_state(thread, user.identifier if user else None, session_state(assistant, cl.user_session.get("uploads") or []))
+        await STORE.save_state(thread, user.identifier if user else None, session_state(assistant))
 
 
 async def _session_assistant() -> Assistant:
@@ -606,13 +620,10 @@ async def _session_assistant() -> Assistant:
     rebuilt from the database."""
     assistant = cl.user_session.get("assistant")
     if assistant is None:
-        state, _ = await STORE.load_state(_thread_id()) if _thread_id() else (None, None)
-        model = model_from_environment()
-        assistant, uploads = restore_assistant(state, model)
+        assistant, uploads, _ = await _restore(_thread_id())
         cl.user_session.set("assistant", assistant)
         cl.user_session.set("book", assistant.book)
         cl.user_session.set("uploads", uploads)
-        cl.user_session.set("model", model)
     return assistant
 
 
@@ -630,11 +641,8 @@ async def start() -> None:
 @cl.on_chat_resume
 async def resume(thread: dict) -> None:
     """A conversation reopened (after a restart too): its households, reader and last plan come back."""
-    state, pending = await STORE.load_state(thread["id"])
-    model = model_from_environment()
-    assistant, uploads = restore_assistant(state, model)
+    assistant, uploads, pending = await _restore(thread["id"])
     cl.user_session.set("book", assistant.book)
-    cl.user_session.set("model", model)
     cl.user_session.set("assistant", assistant)
     cl.user_session.set("uploads", uploads)
     cl.user_session.set("talking", True)
@@ -759,12 +767,16 @@ async def take_upload(elements: list) -> bool:
     book = assistant.book
     replaced = h.name in book.households
     book.add(h, Path(files[0][0]).stem)
-    uploads = [u for u in (cl.user_session.get("uploads") or []) if u["household"].get("name") != h.name]
-    uploads.append({"stem": Path(files[0][0]).stem, "household": h.model_dump(mode="json"), "input_warnings": h.input_warnings})
+    uploads = [n for n in (cl.user_session.get("uploads") or []) if n != h.name] + [h.name]
     for old in uploads[:-MAX_UPLOADS]:  # the oldest uploads leave this chat (a library household stays)
-        if old["household"].get("name") not in LIBRARY:
-            book.households.pop(old["household"].get("name"), None)
+        if old not in LIBRARY:
+            book.households.pop(old, None)
     cl.user_session.set("uploads", uploads[-MAX_UPLOADS:])
+    if _thread_id():
+        user = cl.user_session.get("user")
+        dumped = await asyncio.to_thread(h.model_dump_json)  # 50k lots: CPU work, not on the loop
+        await STORE.put_upload(_thread_id(), user.identifier if user else None, name=h.name, stem=Path(files[0][0]).stem,
+                               household_json=dumped, input_warnings=h.input_warnings, keep=MAX_UPLOADS)
     assistant.context.household = h.name
     assistant.context.last = None
     assistant.last_outcome = None

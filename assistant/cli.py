@@ -263,11 +263,20 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return EXIT_OK  # not reached: exec replaces this process
 
 
+def _without_password(url: str) -> str:
+    """A database URL fit for a message: postgresql+asyncpg://user:***@host/db."""
+    import re
+
+    return re.sub(r"(//[^:/@]+):[^@/]*@", r"\1:***@", url)
+
+
 def cmd_audit(args: argparse.Namespace) -> int:
     """The audit trail of the chat app: every plan shown or downloaded, oldest first."""
     import asyncio
     import os
     from datetime import datetime
+
+    from sqlalchemy.exc import SQLAlchemyError
 
     from assistant.store import Store
 
@@ -287,7 +296,10 @@ def cmd_audit(args: argparse.Namespace) -> int:
         finally:
             await store.close()
 
-    found = asyncio.run(rows())
+    try:
+        found = asyncio.run(rows())
+    except (OSError, SQLAlchemyError) as err:  # a server not running, a refused login, a file not a database
+        raise InputError(f"cannot read the audit database {_without_password(url)}: {str(err).splitlines()[0][:300]}") from None
     for r in found:
         print("\t".join([r.at, r.user_id or "-", r.event, r.household or "-", r.tool or "-", r.solver_status or "-",
                          f"household sha256:{(r.household_digest or '-')[:16]}", f"result sha256:{(r.result_digest or '-')[:16]}",

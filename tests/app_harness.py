@@ -45,10 +45,10 @@ class Socket:
         return list(shown.values())
 
 
-def new_session() -> tuple[WebsocketSession, Socket]:
+def new_session(thread_id: str | None = None) -> tuple[WebsocketSession, Socket]:
     socket = Socket()
     session = WebsocketSession(id=str(uuid.uuid4()), socket_id=str(uuid.uuid4()), emit=socket.emit, emit_call=socket.call,
-                               user_env={}, client_type="webapp", thread_id=str(uuid.uuid4()))
+                               user_env={}, client_type="webapp", thread_id=thread_id or str(uuid.uuid4()))
     init_ws_context(session)
     return session, socket
 
@@ -82,7 +82,17 @@ async def upload_and_ask(path: str, question: str, audience: str = "advisor") ->
     if audience != "advisor":
         await app.settings_changed({**(cl.user_session.get("settings") or {}), "audience": audience})
     await say(question)
-    return {"messages": socket.messages()}
+    await app.end()
+    return {"messages": socket.messages(), "thread": session.thread_id}
+
+
+async def resume(thread_id: str, question: str) -> dict:
+    """A conversation reopened by a new server process (on_chat_resume), then one question."""
+    session, socket = new_session(thread_id)
+    await app.resume({"id": thread_id})
+    households = list(cl.user_session.get("assistant").book.households)
+    await say(question)
+    return {"messages": socket.messages(), "households": households, "selected": cl.user_session.get("assistant").context.household}
 
 
 async def model_switch() -> dict:
@@ -116,7 +126,7 @@ async def model_switch() -> dict:
             "offline_again": offline_again}
 
 
-SCENARIOS = {"history": history, "upload_and_ask": upload_and_ask, "model_switch": model_switch}
+SCENARIOS = {"history": history, "upload_and_ask": upload_and_ask, "resume": resume, "model_switch": model_switch}
 
 
 async def main(argv: list[str]) -> None:

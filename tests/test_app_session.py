@@ -69,11 +69,14 @@ def check_literal(markdown: str) -> str:
     return out
 
 
-def _harness(tmp_path: Path, *args: str) -> dict:
+def _harness(tmp_path: Path, *args: str, database: str | None = None) -> dict:
+    """One scenario of tests/app_harness.py in a fresh process: a server start, as far as the app knows."""
     app_root = tmp_path / "app"
     app_root.mkdir(exist_ok=True)
     shutil.copyfile(ROOT / "chainlit.md", app_root / "chainlit.md")
     env = {**os.environ, "CHAINLIT_APP_ROOT": str(app_root), "HOUSEHOLDER_SOLVE_WORKERS": "1"}
+    if database:
+        env["HOUSEHOLDER_DATABASE_URL"] = database
     env.pop("OPENAI_API_KEY", None)
     env.pop("HOUSEHOLDER_USERS", None)
     out = subprocess.run([sys.executable, str(ROOT / "tests" / "app_harness.py"), *args], cwd=app_root, env=env,
@@ -176,3 +179,17 @@ def test_the_terminal_shows_names_without_escaping(hostile_file, capsys):
     out = capsys.readouterr().out
     assert NAME in out and "EVIL.COM" in out and "\\" not in out
     assert parse_household(hostile_household()).name == NAME
+
+
+def upload_then_resume(tmp_path: Path, hostile_file: Path, database: str | None = None) -> tuple[dict, dict]:
+    first = _harness(tmp_path, "upload_and_ask", str(hostile_file), "Rebalance the household", database=database)
+    again = _harness(tmp_path, "resume", first["thread"], "Rebalance the household", database=database)
+    return first, again
+
+
+def test_an_uploaded_household_and_its_warnings_come_back_after_a_restart(tmp_path, hostile_file):
+    first, again = upload_then_resume(tmp_path, hostile_file)
+    assert NAME in again["households"] and again["selected"] == NAME
+    plan = [m for m in again["messages"] if "| account | action | ticker |" in m]
+    assert plan and "NOTHELD1" in plan[-1]  # the dropped tickers are still said
+    assert [m for m in first["messages"] if "| account | action | ticker |" in m][-1].split("Status:")[0] == plan[-1].split("Status:")[0]

@@ -7,9 +7,7 @@ import time
 
 import pytest
 
-from assistant.cli import main
 from assistant.guard import FIRST_LOCK_SECONDS, FREE_FAILURES, Backoff
-from assistant.store import Store
 from assistant.workers import SolvePool
 
 
@@ -74,27 +72,4 @@ def test_pool_queues_in_order_reports_the_place_and_cancel_kills_only_that_solve
     _run(scenario())
 
 
-def test_audit_rows_are_written_and_listed_by_user_and_date(tmp_path, capsys):
-    url = f"sqlite+aiosqlite:///{tmp_path / 'h.db'}"
-
-    async def write():
-        store = Store(url)
-        facts = {"household": "Rivera household", "household_digest": "a" * 64, "tool": "rebalance",
-                 "arguments": {"household": "Rivera household"}, "result_digest": "b" * 64, "solver_status": "optimal"}
-        await store.audit("shown", user_id="avery", thread_id="t1", **facts)
-        await store.audit("downloaded", user_id="avery", thread_id="t1", detail="orders-rivera-rebalance.csv", **facts)
-        await store.audit("shown", user_id="blake", thread_id="t2", **{**facts, "household": "Ellis household"})
-        await store.close()
-
-    _run(write())
-    assert main(["audit", "--database", url, "--user", "avery"]) == 0
-    lines = capsys.readouterr().out.strip().splitlines()
-    assert len(lines) == 2
-    assert [ln.split("\t")[1:6] for ln in lines] == [["avery", "shown", "Rivera household", "rebalance", "optimal"],
-                                                     ["avery", "downloaded", "Rivera household", "rebalance", "optimal"]]
-    assert "orders-rivera-rebalance.csv" in lines[1] and "household sha256:aaaaaaaaaaaaaaaa" in lines[0]
-    assert main(["audit", "--database", url, "--since", "2999-01-01"]) == 0
-    assert capsys.readouterr().out == ""
-    assert main(["audit", "--database", url, "--since", "last tuesday"]) == 2
-    assert "--since" in capsys.readouterr().err
-    assert main(["audit", "--database", f"sqlite+aiosqlite:///{tmp_path / 'missing.db'}"]) == 2
+# The audit trail and the rest of the database: tests/test_store.py, on SQLite and PostgreSQL.
