@@ -10,6 +10,8 @@ Environment:
                           default: every household in examples/
   HOUSEHOLDER_USERS       a users file (see examples/login/users.json); when set, advisors log in and
                           each sees only the households assigned to them. Needs CHAINLIT_AUTH_SECRET.
+                          Only with login do conversations resume after a restart: Chainlit reopens a
+                          thread for the user who owns it, and without login there is none.
   OPENAI_API_KEY          offers the language-model assistant in the chat settings (the offline
                           parser stays the default)
   HOUSEHOLDER_DATABASE_URL conversations, uploads, results, audit: sqlite+aiosqlite:///FILE (default
@@ -88,6 +90,9 @@ MAX_UPLOADS = 5
 # Solves go to worker processes; the language-model path (network-bound, and its tool calls solve
 # in-process) runs in a thread, one at a time, since Pyomo's solver plumbing is process-global.
 POOL = SolvePool()
+# A job whose households hold at most this many lots in all is small: it may use the small lane
+# (assistant.workers), so it never waits behind an XL rebalance. Such a solve takes well under a second.
+SMALL_LOTS = 2_000
 _MODEL_SOLVER = threading.Lock()
 
 config.ui.name = "Householder"
@@ -243,6 +248,10 @@ _guard_server()
 @cl.on_app_startup
 async def _startup() -> None:
     REVOKED.update(await STORE.revoked())
+    if ADVISORS is None:
+        from assistant.cli import NO_LOGIN_NOTE
+
+        log.warning(NO_LOGIN_NOTE)
 
 
 def hash_password(password: str, salt: str | None = None, iterations: int = PBKDF2_ITERATIONS) -> str:
@@ -816,7 +825,8 @@ async def answer_question(assistant: Assistant, question: str, audience: str, on
         if name in assistant.book.households:
             job.book.add(assistant.book.households[name])
     job.picker, job._ran = ParserPicker(job.book), {}
-    answer, done = await POOL.run(cl.context.session.id, workers.run_call, job, parsed, on_wait=on_wait)
+    lots = sum(len(a.holdings) for h in job.book.households.values() for a in h.accounts)
+    answer, done = await POOL.run(cl.context.session.id, workers.run_call, job, parsed, small=lots <= SMALL_LOTS, on_wait=on_wait)
     done.book, done.picker = assistant.book, assistant.picker
     return answer, done
 

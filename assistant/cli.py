@@ -234,6 +234,11 @@ def cmd_import(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+NO_LOGIN_NOTE = ("No login (--users not given): conversations, uploads and the audit are kept in the database, but a "
+                 "conversation cannot be reopened after a restart or from another tab, since there is no user to own it. "
+                 "With login, each advisor's conversations resume.")
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     """Start the Chainlit chat app headless; this process becomes the server (Ctrl-C stops it)."""
     import os
@@ -259,6 +264,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     os.chdir(root)
     command = [sys.executable, "-m", "chainlit", "run", str(root / "assistant" / "app.py"), "--headless", "--host", args.host, "--port", str(args.port)]
     print(f"Householder chat on http://{args.host}:{args.port}", flush=True)
+    if not env.get("HOUSEHOLDER_USERS"):
+        print(NO_LOGIN_NOTE, flush=True)
     os.execvpe(command[0], command, env)
     return EXIT_OK  # not reached: exec replaces this process
 
