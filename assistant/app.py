@@ -794,7 +794,8 @@ async def take_upload(elements: list) -> bool:
     lots = sum(len(a.holdings) for a in h.accounts)
     await cl.Message(content=f"Loaded **{escape_markdown(h.name)}** (as of {h.as_of}): {len(h.accounts)} accounts, {lots} lots"
                              + (" — it replaces the household of that name in this chat" if replaced else "")
-                             + ". It is selected now; ask away.").send()
+                             + ". It is selected now; ask away."
+                             + "".join(f"\n\nNote: {escape_markdown(w)}" for w in h.input_warnings)).send()
     return True
 
 

@@ -30,8 +30,10 @@ from multiprocessing.connection import Connection
 log = logging.getLogger("householder.workers")
 
 _SPAWN = multiprocessing.get_context("spawn")
-# How much lower a general worker's CPU priority is than the server's (nice increment).
-GENERAL_NICE = 10
+# How much lower a general worker's CPU priority is than the server's (nice increment): +5 gives a
+# busy general worker about a third of a core's share against the server and the small lane (+10
+# would give a tenth, and starve an XL solve on a machine shared with other work).
+GENERAL_NICE = 5
 
 
 def _count(name: str, default: int, least: int) -> int:

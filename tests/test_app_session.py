@@ -128,6 +128,7 @@ def test_chat_messages_render_an_uploaded_hostile_household_literally(tmp_path, 
         messages = _harness(tmp_path, "upload_and_ask", str(hostile_file), "Rebalance the household", audience)["messages"]
         loaded = [m for m in messages if m.startswith("Loaded ")]
         assert loaded and "<script" not in MD.render(loaded[0])
+        assert "NOTHELD1" in loaded[0] and "NOTHELD2" in loaded[0]  # said when the file is loaded, too
         plan = [m for m in messages if "| account | action | ticker |" in m]
         assert plan, messages
         for m in messages:

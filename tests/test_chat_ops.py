@@ -8,7 +8,7 @@ import time
 import pytest
 
 from assistant.guard import FIRST_LOCK_SECONDS, FREE_FAILURES, Backoff
-from assistant.workers import SolvePool
+from assistant.workers import GENERAL_NICE, SolvePool
 
 
 class Clock:
@@ -87,7 +87,7 @@ def test_small_jobs_take_their_own_lane_past_a_long_solve_and_long_solves_run_ni
             import os
 
             here = os.getpriority(os.PRIO_PROCESS, 0)
-            assert os.getpriority(os.PRIO_PROCESS, general[0].process.pid) == min(19, here + 10)
+            assert os.getpriority(os.PRIO_PROCESS, general[0].process.pid) == min(19, here + GENERAL_NICE)
             assert os.getpriority(os.PRIO_PROCESS, lane[0].process.pid) == here
 
             long = asyncio.create_task(pool.run("xl", time.sleep, 60))  # the general worker is busy
