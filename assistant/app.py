@@ -171,7 +171,9 @@ REVOKED: set[str] = set()  # digests of logged-out tokens; loaded from the datab
 def _data_layer():
     from chainlit.data.sql_alchemy import SQLAlchemyDataLayer
 
-    return SQLAlchemyDataLayer(conninfo=DATABASE_URL)
+    from assistant.store import connect_args
+
+    return SQLAlchemyDataLayer(conninfo=DATABASE_URL, connect_args=connect_args(DATABASE_URL))
 
 
 def allowed_origins() -> list[str]:
@@ -621,7 +623,10 @@ async def _save() -> None:
     assistant: Assistant | None = cl.user_session.get("assistant")
     if thread and assistant is not None:
         user = cl.user_session.get("user")
-        await STORE.save_state(thread, user.identifier if user else None, session_state(assistant))
+        try:
+            await STORE.save_state(thread, user.identifier if user else None, session_state(assistant))
+        except Exception:  # noqa: BLE001 — the answer still goes out; only a restart would miss this state
+            log.exception("could not save the conversation state of %s", thread)
 
 
 async def _session_assistant() -> Assistant:
@@ -857,7 +862,10 @@ async def on_message(message: cl.Message) -> None:
     started = time.perf_counter()
     user = cl.user_session.get("user")
     if _thread_id():
-        await STORE.set_pending(_thread_id(), user.identifier if user else None, question)
+        try:
+            await STORE.set_pending(_thread_id(), user.identifier if user else None, question)
+        except Exception:  # noqa: BLE001 — the question is answered anyway; a restart could not report it lost
+            log.exception("could not record the question in flight of %s", _thread_id())
     async with cl.Step(name="the engine", type="tool", default_open=True) as step:
         step.input = question
         ticker = asyncio.create_task(_tick(step, started))

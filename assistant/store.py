@@ -70,6 +70,11 @@ APP_SCHEMA = [
 ]
 
 
+def connect_args(url: str) -> dict:
+    """SQLite: wait up to 30 s for another connection's write (the default 5 s fails under load)."""
+    return {"timeout": 30} if url.startswith("sqlite") else {}
+
+
 def now_iso() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
@@ -99,12 +104,18 @@ class Store:
 
     def __init__(self, url: str):
         self.url = url
-        self.engine: AsyncEngine = create_async_engine(url)
+        self.engine: AsyncEngine = create_async_engine(url, connect_args=connect_args(url))
         self._ready = False
 
     async def create_schema(self) -> None:
         if self._ready:
             return
+        if self.url.startswith("sqlite"):
+            # Write-ahead logging: readers never wait for the writer, and the one writer at a time
+            # (Chainlit's layer and this store share the file) waits its turn instead of failing.
+            # The mode is the database file's, so every later connection has it.
+            async with self.engine.connect() as conn:
+                await conn.exec_driver_sql("PRAGMA journal_mode=WAL")
         async with self.engine.begin() as conn:
             for statement in CHAINLIT_SCHEMA + APP_SCHEMA:
                 await conn.execute(text(statement))
