@@ -32,6 +32,7 @@ sys.path.insert(0, str(ROOT))
 
 from assistant.answer import Assistant  # noqa: E402 (after the sys.path line)
 from bench.generate import household  # noqa: E402
+from formats.markdown import plain_text  # noqa: E402
 from tools import HouseholdBook  # noqa: E402
 
 EXAMPLES = ROOT / "examples"
@@ -55,7 +56,7 @@ def _free_port() -> int:
 def expected_first_line(book: HouseholdBook, question: str) -> str:
     """The first line of the offline assistant's own answer: the server's must contain it."""
     text = Assistant(book, household="Rivera household").ask(question).explanation
-    return next(line for line in text.splitlines() if line.strip())
+    return plain_text(next(line for line in text.splitlines() if line.strip()))
 
 
 class Session:
@@ -89,7 +90,7 @@ class Session:
         await self.client.emit("client_message", {"message": step, "fileReferences": []})
         while True:
             text = await asyncio.wait_for(self.messages.get(), timeout=deadline - (time.perf_counter() - started))
-            if expect in text:
+            if expect in plain_text(text):  # the chat escapes what it quotes; compare the words shown
                 seconds = time.perf_counter() - started
                 await asyncio.wait_for(self.idle.wait(), timeout=deadline)
                 return seconds
@@ -134,7 +135,7 @@ async def run(url: str, sessions: int, rounds: int, xl_name: str, book: Househol
     values = sorted(v for _, v in latencies)
     p95 = values[min(len(values) - 1, round(0.95 * (len(values) - 1)))]
     instant = sorted(v for q, v in latencies if q in ("hello", "What can you do?"))
-    return {"answers": len(values), "late": len(late), "p50": statistics.median(values), "p95": p95, "max": values[-1],
+    return {"answers": len(values), "late": len(late), "late_questions": late, "p50": statistics.median(values), "p95": p95, "max": values[-1],
             "p50_no_solve": statistics.median(instant) if instant else None, "xl_seconds": xl_seconds,
             "others_done_while_xl_ran": xl_seconds is None or others_done < xl_seconds, "others_seconds": others_done,
             "load_during_others": load_during, "load_after_xl": os.getloadavg()[0],
