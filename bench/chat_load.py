@@ -53,10 +53,19 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def expected_first_line(book: HouseholdBook, question: str) -> str:
-    """The first line of the offline assistant's own answer: the server's must contain it."""
-    text = Assistant(book, household="Rivera household").ask(question).explanation
-    return plain_text(next(line for line in text.splitlines() if line.strip()))
+def expected_first_lines(book: HouseholdBook, questions: list[str]) -> list[str]:
+    """The first line of the offline assistant's own answer to each question of one conversation,
+    asked in order (a follow-up depends on what came before): the server's answers must contain them."""
+    assistant = Assistant(book, household="Rivera household")
+    lines = []
+    for question in questions:
+        text = assistant.ask(question).explanation
+        lines.append(plain_text(next(line for line in text.splitlines() if line.strip())))
+    return lines
+
+
+def conversation(i: int, rounds: int) -> list[str]:
+    return [QUESTIONS[(i + r) % len(QUESTIONS)] for r in range(rounds)]
 
 
 class Session:
@@ -99,7 +108,8 @@ class Session:
 
 
 async def run(url: str, sessions: int, rounds: int, xl_name: str, book: HouseholdBook, deadline: float, xl_deadline: float) -> dict:
-    expect = {q: expected_first_line(book, q) for q in QUESTIONS}
+    # Computed before the run (the conversations repeat every len(QUESTIONS) sessions), not during it.
+    expect = {i: expected_first_lines(book, conversation(i, rounds)) for i in range(min(sessions, len(QUESTIONS)))}
     xl = Session(url)
     others = [Session(url) for _ in range(sessions)]
     await asyncio.gather(*(s.connect() for s in [xl, *others]))
@@ -111,10 +121,9 @@ async def run(url: str, sessions: int, rounds: int, xl_name: str, book: Househol
     late: list[str] = []
 
     async def advisor(i: int, s: Session) -> None:
-        for r in range(rounds):
-            q = QUESTIONS[(i + r) % len(QUESTIONS)]
+        for r, q in enumerate(conversation(i, rounds)):
             try:
-                latencies.append((q, await s.ask(q, expect[q], deadline)))
+                latencies.append((q, await s.ask(q, expect[i % len(QUESTIONS)][r], deadline)))
             except TimeoutError:
                 late.append(q)  # counted, and this advisor stops asking (its session is still busy)
                 return
