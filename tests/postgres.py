@@ -56,10 +56,14 @@ class PostgresServer:
             raise RuntimeError(f"{' '.join(full)} failed ({out.returncode}):\n{out.stdout}\n{out.stderr}")
 
     def start(self) -> PostgresServer:
-        self._run("initdb", "-D", str(self.data), "-U", ROLE, "-A", "trust", "-E", "UTF8", "--no-sync")
-        options = f"-p {self.port} -c listen_addresses=127.0.0.1 -k {self.folder} -c fsync=off -c max_connections=50"
-        self._run("pg_ctl", "-D", str(self.data), "-o", options, "-l", str(self.folder / "server.log"), "-w", "-t", "60", "start")
-        self._run("createdb", "-h", "127.0.0.1", "-p", str(self.port), "-U", ROLE, ROLE)
+        try:
+            self._run("initdb", "-D", str(self.data), "-U", ROLE, "-A", "trust", "-E", "UTF8", "--no-sync")
+            options = f"-p {self.port} -c listen_addresses=127.0.0.1 -k {self.folder} -c fsync=off -c max_connections=50"
+            self._run("pg_ctl", "-D", str(self.data), "-o", options, "-l", str(self.folder / "server.log"), "-w", "-t", "60", "start")
+            self._run("createdb", "-h", "127.0.0.1", "-p", str(self.port), "-U", ROLE, ROLE)
+        except BaseException:
+            self.stop()  # a half-started cluster must not outlive the test run
+            raise
         return self
 
     def stop(self) -> None:
