@@ -70,14 +70,20 @@ class Assistant:
         self.last_outcome: ToolOutcome | None = None
         self.model = model  # a LangChain chat model with tool calling, or None for the offline parser
         self._ran: dict[str, ToolOutcome] = {}  # outcomes the picker already ran this question, by call
+        self.use_model(model)
+
+    def use_model(self, model) -> None:
+        """Who picks the call from now on: the model (a LangChain chat model) or, for None, the
+        offline parser. The conversation (household, last plan, audience) carries over."""
+        self.model = model
         if model is None:
-            self.picker: Picker = ParserPicker(book)
+            self.picker: Picker = ParserPicker(self.book)
         else:
             from .agent import (
                 ModelPicker,  # the model path needs the llm extra; the parser does not
             )
 
-            self.picker = ModelPicker(model, book, self.execute)
+            self.picker = ModelPicker(model, self.book, self.execute)
 
     def ask(self, question: str, audience: str | None = None) -> Answer:
         if audience:
@@ -96,7 +102,7 @@ class Assistant:
         """Run one tool call on the engine (the model's tools call this too); each call runs once."""
         key = json.dumps([tool, arguments], sort_keys=True, default=str)
         if key not in self._ran:
-            self._ran[key] = call_tool(self.book, tool, arguments, self.solver)
+            self._ran[key] = with_input_warnings(self.book, call_tool(self.book, tool, arguments, self.solver))
         return self._ran[key]
 
     def run(self, call: Call, draft: str | None = None) -> Answer:
@@ -138,6 +144,19 @@ class Assistant:
             label = f"Leaving {call.why_account} untouched"
             return label, compare_outcomes(outcome, alt) if alt.result.status in ("optimal", "feasible") else None, alt.result
         return None
+
+
+def with_input_warnings(book: HouseholdBook, outcome: ToolOutcome) -> ToolOutcome:
+    """The outcome with what validating the household let through (e.g. unknown tickers dropped
+    from a firm-wide substitutes list) first among its result's warnings, so every rendering that
+    shows the warnings shows these too."""
+    if outcome.result is None:
+        return outcome
+    h, _ = book.find(outcome.arguments.get("household") or outcome.result.household)
+    extra = [w for w in (h.input_warnings if h is not None else []) if w not in outcome.result.warnings]
+    if not extra:
+        return outcome
+    return outcome.model_copy(update={"result": outcome.result.model_copy(update={"warnings": extra + list(outcome.result.warnings)})})
 
 
 def model_from_environment():

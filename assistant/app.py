@@ -10,6 +10,8 @@ Environment:
                           default: every household in examples/
   HOUSEHOLDER_USERS       a users file (see examples/login/users.json); when set, advisors log in and
                           each sees only the households assigned to them. Needs CHAINLIT_AUTH_SECRET.
+                          Only with login do conversations resume after a restart: Chainlit reopens a
+                          thread for the user who owns it, and without login there is none.
   OPENAI_API_KEY          offers the language-model assistant in the chat settings (the offline
                           parser stays the default)
   HOUSEHOLDER_DATABASE_URL conversations, uploads, results, audit: sqlite+aiosqlite:///FILE (default
@@ -60,6 +62,7 @@ from assistant.workers import SolvePool
 from engine import Household, HouseholdError, Result, load_household, parse_household
 from engine.results import WithdrawExtra
 from formats import import_positions, orders_csv
+from formats.markdown import escape_html, escape_markdown, escape_markdown_lines
 from formats.report import trade_rows
 from tools import HouseholdBook, ToolOutcome
 
@@ -75,6 +78,11 @@ TRADES_HEADER = "| account | action | ticker | shares | amount | lot | gain | te
 TRADES_SHOWN = 60
 PBKDF2_ITERATIONS = 200_000
 
+# Chainlit keeps every message of a session in memory (chainlit.chat_context) for as long as the
+# server runs; the app reads none of it (the conversation's state is the Assistant's), so a
+# session keeps only its last MAX_HISTORY messages there, and none once it has closed.
+MAX_HISTORY = 20
+
 # A session keeps at most this many uploaded households (the oldest goes first) and only its
 # last plan: what one chat may hold in the server's memory is bounded.
 MAX_UPLOADS = 5
@@ -82,6 +90,9 @@ MAX_UPLOADS = 5
 # Solves go to worker processes; the language-model path (network-bound, and its tool calls solve
 # in-process) runs in a thread, one at a time, since Pyomo's solver plumbing is process-global.
 POOL = SolvePool()
+# A job whose households hold at most this many lots in all is small: it may use the small lane
+# (assistant.workers), so it never waits behind an XL rebalance. Such a solve takes well under a second.
+SMALL_LOTS = 2_000
 _MODEL_SOLVER = threading.Lock()
 
 config.ui.name = "Householder"
@@ -160,7 +171,9 @@ REVOKED: set[str] = set()  # digests of logged-out tokens; loaded from the datab
 def _data_layer():
     from chainlit.data.sql_alchemy import SQLAlchemyDataLayer
 
-    return SQLAlchemyDataLayer(conninfo=DATABASE_URL)
+    from assistant.store import connect_args
+
+    return SQLAlchemyDataLayer(conninfo=DATABASE_URL, connect_args=connect_args(DATABASE_URL))
 
 
 def allowed_origins() -> list[str]:
@@ -237,6 +250,10 @@ _guard_server()
 @cl.on_app_startup
 async def _startup() -> None:
     REVOKED.update(await STORE.revoked())
+    if ADVISORS is None:
+        from assistant.cli import NO_LOGIN_NOTE
+
+        log.warning(NO_LOGIN_NOTE)
 
 
 def hash_password(password: str, salt: str | None = None, iterations: int = PBKDF2_ITERATIONS) -> str:
@@ -358,7 +375,7 @@ def status_line(r: Result) -> str:
     if r.status == "feasible" and r.gap:
         line += f" · within {100 * r.gap:.2f}% of the best possible (time limit)"
     if r.status not in ("optimal", "feasible") and r.message:
-        line += f" · {r.message}"
+        line += f" · {escape_markdown(r.message)}"
     return line
 
 
@@ -375,6 +392,12 @@ def savings_headline(r: Result) -> str:
     return ""
 
 
+def warnings_block(r: Result) -> str:
+    """The result's warnings (input warnings first: unknown tickers dropped from a list, ...), as
+    the advisor template writes them."""
+    return "\n".join(f"Note: {escape_markdown(w)}" for w in r.warnings)
+
+
 def _more_trades(hidden: int) -> str:
     return f"_…and {hidden} more trades: every trade is in the order file (CSV) below._"
 
@@ -383,7 +406,8 @@ def trades_table(r: Result) -> str:
     if not r.trades:
         return "No trades."
     rows = [TRADES_HEADER, "|---|---|---|---:|---:|---|---:|---|"]
-    rows += ["| " + " | ".join(row) + " |" for row in trade_rows(r.trades[:TRADES_SHOWN])]
+    # Every cell is escaped: an id or ticker with `|`, a URL or HTML must not reshape the table.
+    rows += ["| " + " | ".join(escape_markdown(c) for c in row) + " |" for row in trade_rows(r.trades[:TRADES_SHOWN])]
     if len(r.trades) > TRADES_SHOWN:
         rows += ["", _more_trades(len(r.trades) - TRADES_SHOWN)]
     return "\n".join(rows)
@@ -406,11 +430,13 @@ def allocation_chart(r: Result, targets: dict[str, float]) -> go.Figure | None:
     if not r.before:
         return None
     classes = list(targets) + [c for c in r.before.allocation if c not in targets]
+    # Plotly reads a subset of HTML in labels (<a href> among it): class names from the file are escaped.
+    labels = [escape_html(c) for c in classes]
     fig = go.Figure()
-    fig.add_bar(name="Target", x=classes, y=[targets.get(c, 0.0) for c in classes], marker_color=TARGET_COLOR)
-    fig.add_bar(name="Before", x=classes, y=[r.before.allocation.get(c, 0.0) for c in classes], marker_color=BEFORE_COLOR)
+    fig.add_bar(name="Target", x=labels, y=[targets.get(c, 0.0) for c in classes], marker_color=TARGET_COLOR)
+    fig.add_bar(name="Before", x=labels, y=[r.before.allocation.get(c, 0.0) for c in classes], marker_color=BEFORE_COLOR)
     if r.after:
-        fig.add_bar(name="After", x=classes, y=[r.after.allocation.get(c, 0.0) for c in classes], marker_color=AFTER_COLOR)
+        fig.add_bar(name="After", x=labels, y=[r.after.allocation.get(c, 0.0) for c in classes], marker_color=AFTER_COLOR)
     fig.update_layout(title="Allocation: target, before, after", barmode="group", yaxis_tickformat=".0%", height=340,
                       margin=dict(l=40, r=20, t=50, b=40), legend=dict(orientation="h", y=-0.15))
     return fig
@@ -481,7 +507,8 @@ async def send_answer(answer: Answer) -> None:
     book = (await _session_assistant()).book
     r = answer.result
     if r is None:
-        await cl.Message(content=answer.explanation).send()
+        # A reply in plain text that may quote the question or the household file: shown literally.
+        await cl.Message(content=escape_markdown_lines(answer.explanation)).send()
         return
     facts = _facts(book, answer)
     user = cl.user_session.get("user")
@@ -493,13 +520,15 @@ async def send_answer(answer: Answer) -> None:
         # The letter goes out as written; the figures the advisor checks it against come after it.
         letter = await _download(f"letter-{_slug(r.household)}.md", answer.explanation, "text/markdown", facts)
         await cl.Message(content=answer.explanation, elements=[letter]).send()
-        notes = ["**For the advisor — not part of the letter**", status_line(r), headline, trades_table(r)]
+        notes = ["**For the advisor — not part of the letter**", status_line(r), headline, trades_table(r), warnings_block(r)]
         await cl.Message(content="\n\n".join(n for n in notes if n), elements=await _elements(book, answer)).send()
         return
     parts = [headline] if headline else []
     parts.append(clip_trades(answer.explanation, r))
     if not has_table and r.trades:
         parts.append(trades_table(r))
+    if r.warnings and warnings_block(r) not in answer.explanation:
+        parts.append(warnings_block(r))  # the support template has no place for them
     await cl.Message(content="\n\n".join(parts), elements=await _elements(book, answer)).send()
 
 
@@ -536,37 +565,57 @@ def _fresh_book() -> HouseholdBook:
     return book
 
 
-def session_state(assistant: Assistant, uploads: list[dict]) -> dict:
-    """What survives a restart: the uploads, the selected household and reader, the last plan."""
+def session_state(assistant: Assistant) -> dict:
+    """What survives a restart besides the uploads (householder_uploads): the selected household
+    and reader, the picker, the last plan."""
     last = assistant.context.last
     return {
-        "uploads": uploads[-MAX_UPLOADS:],
         "household": assistant.context.household,
         "audience": assistant.context.audience,
+        "assistant": "model" if assistant.model is not None else "offline",
         "last_call": {"tool": last.tool, "arguments": last.arguments} if last else None,
         "last_outcome": assistant.last_outcome.model_dump(mode="json") if assistant.last_outcome else None,
     }
 
 
-def restore_assistant(state: dict | None) -> tuple[Assistant, list[dict]]:
-    """The session's Assistant from a saved state (None: a fresh one), with its uploads."""
+def restore_assistant(state: dict | None, model=None, uploads: list[dict] | None = None) -> tuple[Assistant, list[str]]:
+    """The session's Assistant from a saved state (None: a fresh one) and its uploads (oldest
+    first), with the uploaded households' names; `model` picks the calls if the conversation had
+    chosen the language model. CPU work for a big upload: call it off the event loop."""
     from assistant.parser import Call
 
     book = _fresh_book()
-    uploads = list((state or {}).get("uploads") or [])[-MAX_UPLOADS:]
+    names: list[str] = []
+    # (States saved before uploads had a table of their own kept them inline.)
+    uploads = list(uploads if uploads is not None else (state or {}).get("uploads") or [])[-MAX_UPLOADS:]
     for u in uploads:
         try:
-            book.add(parse_household(u["household"]), u.get("stem"))
+            h = parse_household(u["household"])
+            # The file as saved is the validated one (dropped tickers gone): its warnings are kept with it.
+            h._input_warnings = list(u.get("input_warnings") or [])
+            book.add(h, u.get("stem"))
+            names.append(h.name)
         except (HouseholdError, KeyError, TypeError):
             log.warning("a saved upload no longer validates; left out")
     household = (state or {}).get("household")
     if household not in book.households:
         household = book.names[0] if book.names else None
-    assistant = Assistant(book, household=household, audience=(state or {}).get("audience") or "advisor")
+    assistant = Assistant(book, household=household, audience=(state or {}).get("audience") or "advisor",
+                          model=model if (state or {}).get("assistant") == "model" else None)
     if state and state.get("last_call") and state.get("last_outcome") and household == state.get("household"):
         assistant.context.last = Call(state["last_call"]["tool"], state["last_call"]["arguments"])
         assistant.last_outcome = ToolOutcome.model_validate(state["last_outcome"])
-    return assistant, uploads
+    return assistant, names
+
+
+async def _restore(thread: str | None) -> tuple[Assistant, list[str], str | None]:
+    """(assistant, uploaded names, the question in flight) of a conversation, from the database."""
+    state, pending = await STORE.load_state(thread) if thread else (None, None)
+    uploads = await STORE.uploads(thread) if thread else []
+    model = model_from_environment()
+    cl.user_session.set("model", model)
+    assistant, names = await asyncio.to_thread(restore_assistant, state, model, uploads or None)
+    return assistant, names, pending
 
 
 async def _save() -> None:
@@ -574,7 +623,10 @@ async def _save() -> None:
     assistant: Assistant | None = cl.user_session.get("assistant")
     if thread and assistant is not None:
         user = cl.user_session.get("user")
-        await STORE.save_state(thread, user.identifier if user else None, session_state(assistant, cl.user_session.get("uploads") or []))
+        try:
+            await STORE.save_state(thread, user.identifier if user else None, session_state(assistant))
+        except Exception:  # noqa: BLE001 — the answer still goes out; only a restart would miss this state
+            log.exception("could not save the conversation state of %s", thread)
 
 
 async def _session_assistant() -> Assistant:
@@ -582,12 +634,10 @@ async def _session_assistant() -> Assistant:
     rebuilt from the database."""
     assistant = cl.user_session.get("assistant")
     if assistant is None:
-        state, _ = await STORE.load_state(_thread_id()) if _thread_id() else (None, None)
-        assistant, uploads = restore_assistant(state)
+        assistant, uploads, _ = await _restore(_thread_id())
         cl.user_session.set("assistant", assistant)
         cl.user_session.set("book", assistant.book)
         cl.user_session.set("uploads", uploads)
-        cl.user_session.set("model", model_from_environment())
     return assistant
 
 
@@ -605,10 +655,8 @@ async def start() -> None:
 @cl.on_chat_resume
 async def resume(thread: dict) -> None:
     """A conversation reopened (after a restart too): its households, reader and last plan come back."""
-    state, pending = await STORE.load_state(thread["id"])
-    assistant, uploads = restore_assistant(state)
+    assistant, uploads, pending = await _restore(thread["id"])
     cl.user_session.set("book", assistant.book)
-    cl.user_session.set("model", model_from_environment())
     cl.user_session.set("assistant", assistant)
     cl.user_session.set("uploads", uploads)
     cl.user_session.set("talking", True)
@@ -623,15 +671,29 @@ async def resume(thread: dict) -> None:
 
 async def _tell_lost(question: str) -> None:
     await asyncio.sleep(0.5)
-    await cl.Message(content=f"**The answer to “{question[:200]}” was lost**: the server stopped while it was being worked out. "
+    await cl.Message(content=f"**The answer to “{escape_markdown(question[:200])}” was lost**: the server stopped while it was being worked out. "
                              "Nothing was changed; please ask again.").send()
+
+
+def bound_history() -> None:
+    """This session's message history in Chainlit's memory cut to the last MAX_HISTORY messages."""
+    from chainlit.chat_context import chat_contexts
+
+    kept = chat_contexts.get(cl.context.session.id) if cl.context.session else None
+    if kept is not None and len(kept) > MAX_HISTORY:
+        del kept[:-MAX_HISTORY]
 
 
 @cl.on_chat_end
 async def end() -> None:
-    """The socket closed: the heavy state goes now (it is in the database), not an hour later."""
+    """The socket closed: the heavy state goes now (it is in the database), not an hour later;
+    Chainlit's copy of the messages too (it would stay until the server stops)."""
+    from chainlit.chat_context import chat_contexts
+
     for key in ("assistant", "book", "uploads", "model"):
         cl.user_session.set(key, None)
+    if cl.context.session:
+        chat_contexts.pop(cl.context.session.id, None)
 
 
 @cl.on_stop
@@ -648,14 +710,15 @@ async def settings_changed(settings: dict) -> None:
     before = cl.user_session.get("settings") or {}
     cl.user_session.set("settings", settings)
     if settings.get("assistant") != before.get("assistant"):
-        assistant.model = cl.user_session.get("model") if settings.get("assistant") == "model" else None
+        # The picker changes with the model: the language model's tool calls, or the offline parser.
+        assistant.use_model(cl.user_session.get("model") if settings.get("assistant") == "model" else None)
     household = settings.get("household")
     if household and household != assistant.context.household:
         assistant.context.household = household
         assistant.context.last = None  # a follow-up must not carry the previous household's plan over
         assistant.last_outcome = None
         if cl.user_session.get("talking"):
-            await cl.Message(content=f"Working on **{household}** now.").send()
+            await cl.Message(content=f"Working on **{escape_markdown(household)}** now.").send()
     audience = settings.get("audience")
     if audience and audience != assistant.context.audience:
         assistant.context.audience = audience
@@ -711,28 +774,33 @@ async def take_upload(elements: list) -> bool:
     try:
         h = await asyncio.to_thread(household_from_uploads, files)  # parsing 50k lots is CPU work: not on the loop
     except HouseholdError as err:
-        problems = "\n".join(f"- {p}" for p in err.problems)
+        problems = "\n".join(f"- {escape_markdown(p)}" for p in err.problems)
         await cl.Message(content=f"**That file is not a valid household; nothing was changed.**\n\n{problems}").send()
         return False
     assistant = await _session_assistant()
     book = assistant.book
     replaced = h.name in book.households
     book.add(h, Path(files[0][0]).stem)
-    uploads = [u for u in (cl.user_session.get("uploads") or []) if u["household"].get("name") != h.name]
-    uploads.append({"stem": Path(files[0][0]).stem, "household": h.model_dump(mode="json")})
+    uploads = [n for n in (cl.user_session.get("uploads") or []) if n != h.name] + [h.name]
     for old in uploads[:-MAX_UPLOADS]:  # the oldest uploads leave this chat (a library household stays)
-        if old["household"].get("name") not in LIBRARY:
-            book.households.pop(old["household"].get("name"), None)
+        if old not in LIBRARY:
+            book.households.pop(old, None)
     cl.user_session.set("uploads", uploads[-MAX_UPLOADS:])
+    if _thread_id():
+        user = cl.user_session.get("user")
+        dumped = await asyncio.to_thread(h.model_dump_json)  # 50k lots: CPU work, not on the loop
+        await STORE.put_upload(_thread_id(), user.identifier if user else None, name=h.name, stem=Path(files[0][0]).stem,
+                               household_json=dumped, input_warnings=h.input_warnings, keep=MAX_UPLOADS)
     assistant.context.household = h.name
     assistant.context.last = None
     assistant.last_outcome = None
     await send_settings()
     await _save()
     lots = sum(len(a.holdings) for a in h.accounts)
-    await cl.Message(content=f"Loaded **{h.name}** (as of {h.as_of}): {len(h.accounts)} accounts, {lots} lots"
+    await cl.Message(content=f"Loaded **{escape_markdown(h.name)}** (as of {h.as_of}): {len(h.accounts)} accounts, {lots} lots"
                              + (" — it replaces the household of that name in this chat" if replaced else "")
-                             + ". It is selected now; ask away.").send()
+                             + ". It is selected now; ask away."
+                             + "".join(f"\n\nNote: {escape_markdown(w)}" for w in h.input_warnings)).send()
     return True
 
 
@@ -763,7 +831,8 @@ async def answer_question(assistant: Assistant, question: str, audience: str, on
         if name in assistant.book.households:
             job.book.add(assistant.book.households[name])
     job.picker, job._ran = ParserPicker(job.book), {}
-    answer, done = await POOL.run(cl.context.session.id, workers.run_call, job, parsed, on_wait=on_wait)
+    lots = sum(len(a.holdings) for h in job.book.households.values() for a in h.accounts)
+    answer, done = await POOL.run(cl.context.session.id, workers.run_call, job, parsed, small=lots <= SMALL_LOTS, on_wait=on_wait)
     done.book, done.picker = assistant.book, assistant.picker
     return answer, done
 
@@ -780,6 +849,7 @@ async def _tick(step: cl.Step, started: float) -> None:
 
 @cl.on_message
 async def on_message(message: cl.Message) -> None:
+    bound_history()  # also after a failed upload or solve, which return early below
     cl.user_session.set("talking", True)
     uploads = [e for e in (message.elements or []) if getattr(e, "path", None)]
     if uploads and not await take_upload(uploads):
@@ -792,7 +862,10 @@ async def on_message(message: cl.Message) -> None:
     started = time.perf_counter()
     user = cl.user_session.get("user")
     if _thread_id():
-        await STORE.set_pending(_thread_id(), user.identifier if user else None, question)
+        try:
+            await STORE.set_pending(_thread_id(), user.identifier if user else None, question)
+        except Exception:  # noqa: BLE001 — the question is answered anyway; a restart could not report it lost
+            log.exception("could not record the question in flight of %s", _thread_id())
     async with cl.Step(name="the engine", type="tool", default_open=True) as step:
         step.input = question
         ticker = asyncio.create_task(_tick(step, started))
@@ -823,11 +896,12 @@ async def on_message(message: cl.Message) -> None:
             step.output = f"{status_line(answer.result)} · {elapsed}" if answer.result else elapsed
     await _save()
     if answer is None:
-        await cl.Message(content=f"**The solve failed** ({failure}). Nothing was changed; ask again or rephrase.").send()
+        await cl.Message(content=f"**The solve failed** ({escape_markdown(failure)}). Nothing was changed; ask again or rephrase.").send()
         return
     if answer.tool is None:
         await step.remove()  # no tool ran (a question back, or a refusal): nothing to show as a call
     await send_answer(answer)
+    bound_history()
     shown = cl.user_session.get("settings") or {}
     if (assistant.context.household, assistant.context.audience) != (shown.get("household"), shown.get("audience")):
         await send_settings()  # the question named another household or reader; the panel follows the conversation

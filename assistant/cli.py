@@ -218,12 +218,20 @@ def _assistant(args: argparse.Namespace):
     return Assistant(book, household=only, audience=args.audience, solver=args.solver, model=model_from_environment())
 
 
+def _for_terminal(answer) -> str:
+    """An explanation is Markdown with the household's names escaped (assistant.explain); the
+    terminal shows it without the escaping backslashes. Replies carry no escaping."""
+    from formats.markdown import plain_text
+
+    return plain_text(answer.explanation) if answer.result is not None else answer.explanation
+
+
 def cmd_ask(args: argparse.Namespace) -> int:
     answer = _assistant(args).ask(args.question)
     if args.json:
         print(json.dumps(answer.to_json(), indent=2))
     else:
-        print(answer.explanation)
+        print(_for_terminal(answer))
     if answer.result is not None and answer.result.status not in ("optimal", "feasible"):
         return EXIT_UNMET
     return EXIT_OK
@@ -241,7 +249,7 @@ def cmd_chat(args: argparse.Namespace) -> int:
             break
         if not question.strip():
             continue
-        print(assistant.ask(question).explanation)
+        print(_for_terminal(assistant.ask(question)))
     return EXIT_OK
 
 
@@ -274,6 +282,11 @@ def cmd_import(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+NO_LOGIN_NOTE = ("No login (--users not given): conversations, uploads and the audit are kept in the database, but a "
+                 "conversation cannot be reopened after a restart or from another tab, since there is no user to own it. "
+                 "With login, each advisor's conversations resume.")
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     """Start the Chainlit chat app headless; this process becomes the server (Ctrl-C stops it)."""
     import os
@@ -299,8 +312,17 @@ def cmd_serve(args: argparse.Namespace) -> int:
     os.chdir(root)
     command = [sys.executable, "-m", "chainlit", "run", str(root / "assistant" / "app.py"), "--headless", "--host", args.host, "--port", str(args.port)]
     print(f"Householder chat on http://{args.host}:{args.port}", flush=True)
+    if not env.get("HOUSEHOLDER_USERS"):
+        print(NO_LOGIN_NOTE, flush=True)
     os.execvpe(command[0], command, env)
     return EXIT_OK  # not reached: exec replaces this process
+
+
+def _without_password(url: str) -> str:
+    """A database URL fit for a message: postgresql+asyncpg://user:***@host/db."""
+    import re
+
+    return re.sub(r"(//[^:/@]+):[^@/]*@", r"\1:***@", url)
 
 
 def cmd_audit(args: argparse.Namespace) -> int:
@@ -308,6 +330,8 @@ def cmd_audit(args: argparse.Namespace) -> int:
     import asyncio
     import os
     from datetime import datetime
+
+    from sqlalchemy.exc import SQLAlchemyError
 
     from assistant.store import Store
 
@@ -327,7 +351,10 @@ def cmd_audit(args: argparse.Namespace) -> int:
         finally:
             await store.close()
 
-    found = asyncio.run(rows())
+    try:
+        found = asyncio.run(rows())
+    except (OSError, SQLAlchemyError) as err:  # a server not running, a refused login, a file not a database
+        raise InputError(f"cannot read the audit database {_without_password(url)}: {str(err).splitlines()[0][:300]}") from None
     for r in found:
         print("\t".join([r.at, r.user_id or "-", r.event, r.household or "-", r.tool or "-", r.solver_status or "-",
                          f"household sha256:{(r.household_digest or '-')[:16]}", f"result sha256:{(r.result_digest or '-')[:16]}",

@@ -15,7 +15,11 @@ from engine.compare import Comparison
 from formats import money as report_money
 from engine.taxdata import EARLY_WITHDRAWAL_AGE, EARLY_WITHDRAWAL_PENALTY
 from formats import percent as pct
+from formats.markdown import escape_markdown as md
 
+# Every explanation is Markdown. Whatever comes from a household file or a question (names, ids,
+# tickers, asset classes, and engine messages that quote them) goes through `md` first, so a `|`
+# cannot shift a table's columns, a URL does not become a link and HTML stays text.
 PROMPTS = Path(__file__).resolve().parents[1] / "prompts"
 KIND_WORDS = {"taxable": "taxable account", "traditional": "traditional IRA/401(k)", "roth": "Roth", "hsa": "HSA"}
 
@@ -34,19 +38,19 @@ def money(x: float | None) -> str:
 
 def _title(tool: str, arguments: dict) -> str:
     if tool == "withdraw":
-        return f"Raise {money(arguments.get('amount'))}{' after tax' if arguments.get('net') else ''} for {arguments.get('household')}"
+        return f"Raise {money(arguments.get('amount'))}{' after tax' if arguments.get('net') else ''} for {md(arguments.get('household'))}"
     if tool == "contribute":
-        return f"Invest {money(arguments.get('amount'))} in {arguments.get('account')} for {arguments.get('household')}"
+        return f"Invest {money(arguments.get('amount'))} in {md(arguments.get('account'))} for {md(arguments.get('household'))}"
     if tool == "compare":
-        return f"What if — {arguments.get('tool')} with {_changes(arguments)} — for {arguments.get('household')}"
+        return f"What if — {arguments.get('tool')} with {_changes(arguments)} — for {md(arguments.get('household'))}"
     return {
         "rebalance": "Rebalance", "harvest": "Tax-loss harvesting", "locate": "Asset location", "household_summary": "Summary",
-    }.get(tool, tool) + f" for {arguments.get('household')}"
+    }.get(tool, md(tool)) + f" for {md(arguments.get('household'))}"
 
 
 def _changes(arguments: dict) -> str:
     before, after = arguments.get("before", {}), arguments.get("after", {})
-    changed = [f"{k} {before.get(k)!r} → {after.get(k)!r}" for k in after if after.get(k) != before.get(k) and k not in ("household", "audience")]
+    changed = [f"{md(k)} {md(repr(before.get(k)))} → {md(repr(after.get(k)))}" for k in after if after.get(k) != before.get(k) and k not in ("household", "audience")]
     return ", ".join(changed) or "no change"
 
 
@@ -70,11 +74,11 @@ def constraints_applied(tool: str, arguments: dict, kinds: dict[str, str] | None
     for a in arguments.get("exclude_accounts") or []:
         kind = KIND_WORDS.get(kinds.get(a, ""), kinds.get(a, ""))
         if plain:
-            said.append(f"without touching your {kind or 'account'} ({a})")
+            said.append(f"without touching your {md(kind or 'account')} ({md(a)})")
         else:
-            said.append(f"without touching {a}" + (f" ({kind})" if kind else ""))
+            said.append(f"without touching {md(a)}" + (f" ({md(kind)})" if kind else ""))
     if arguments.get("no_sell"):
-        said.append("not selling " + ", ".join(arguments["no_sell"]))
+        said.append("not selling " + ", ".join(map(md, arguments["no_sell"])))
     budget = arguments.get("gain_budget")
     if budget == "bracket":
         said.append("gains kept within the current tax bracket")
@@ -101,7 +105,7 @@ def _trades(r: Result) -> str:
         return "No trades."
     rows = ["| account | action | ticker | shares | amount | lot | gain | term |", "|---|---|---|---|---|---|---|---|"]
     for t in r.trades:
-        rows.append(f"| {t.account} | {t.action} | {t.ticker} | {t.shares:g} | {money(t.amount)} | {t.lot_id or ''} | {money(t.realized_gain) if t.realized_gain is not None else ''} | {t.term or ''} |")
+        rows.append(f"| {md(t.account)} | {t.action} | {md(t.ticker)} | {t.shares:g} | {money(t.amount)} | {md(t.lot_id or '')} | {money(t.realized_gain) if t.realized_gain is not None else ''} | {t.term or ''} |")
     return "\n".join(rows)
 
 
@@ -152,7 +156,7 @@ def _accounts(r: Result, kinds: dict[str, str]) -> str:
             why = f"trades inside a {KIND_WORDS[kind]} realize no tax, so it does the reshuffling here"
         else:
             why = ""
-        lines.append(f"- {account} ({KIND_WORDS.get(kind, kind)}): {why}.")
+        lines.append(f"- {md(account)} ({md(KIND_WORDS.get(kind, kind))}): {why}.")
     return "Why each account:\n" + "\n".join(lines) if lines else ""
 
 
@@ -161,31 +165,31 @@ def _details(r: Result) -> str:
     if "withdrawal" in x:
         w = x["withdrawal"]
         out.append(f"Withdrawal: gross {money(w['gross'])}, estimated tax {money(w['estimated_tax'])}, net {money(w['net'])}; from "
-                   + ", ".join(f"{a} {money(v)}" for a, v in w["by_account"].items()) + ".")
+                   + ", ".join(f"{md(a)} {money(v)}" for a, v in w["by_account"].items()) + ".")
     if "max_raisable" in x:
         out.append(f"The most this household can raise is {money(x['max_raisable'])}.")
     if "candidates" in x:
         for c in x["candidates"]:
-            out.append(f"- {c['ticker']} lot {c['lot_id']} in {c['account']}: loss {money(c['loss'])} ({c['term']}-term), worth {money(c['tax_value'])} in tax"
-                       + (f"; replace with {c['replacement']}" if c["replacement"] else "") + ("" if c.get("harvested") else " — not harvested"))
+            out.append(f"- {md(c['ticker'])} lot {md(c['lot_id'])} in {md(c['account'])}: loss {money(c['loss'])} ({c['term']}-term), worth {money(c['tax_value'])} in tax"
+                       + (f"; replace with {md(c['replacement'])}" if c["replacement"] else "") + ("" if c.get("harvested") else " — not harvested"))
         for b in x.get("blocked", []):
-            out.append(f"- blocked: {b['ticker']} lot {b['lot_id']} in {b['account']}: {b['why']}")
+            out.append(f"- blocked: {md(b['ticker'])} lot {md(b['lot_id'])} in {md(b['account'])}: {md(b['why'])}")
         if x.get("loss_rules"):
-            out.append(x["loss_rules"])
+            out.append(md(x["loss_rules"]))
     if "location" in x:
         loc = x["location"]
         out.append(f"Location score {loc['score_now']} now, {loc['score_after_plan']} after these moves (100 = best reachable); "
                    f"{money(loc['gained_over_horizon_by_plan'])} more after tax over {loc['horizon_years']:g} years.")
-        out += [f"{a['rank']}. {a['action']} — {money(a['benefit_over_horizon'])} over the horizon, {money(a['tax_cost_today'])} tax today"
+        out += [f"{a['rank']}. {md(a['action'])} — {money(a['benefit_over_horizon'])} over the horizon, {money(a['tax_cost_today'])} tax today"
                 for a in x.get("next_best_actions", [])]
     if "accounts" in x and r.tool == "household_summary":
-        out += [f"- {a['id']} ({KIND_WORDS.get(a['kind'], a['kind'])}): {money(a['value'])}, {a['lots']} lots" for a in x["accounts"]]
+        out += [f"- {md(a['id'])} ({md(KIND_WORDS.get(a['kind'], a['kind']))}): {money(a['value'])}, {a['lots']} lots" for a in x["accounts"]]
         if r.before:
-            out.append("Allocation: " + ", ".join(f"{c} {pct(w)} (target {pct(x['targets'].get(c, 0.0))})" for c, w in r.before.allocation.items()))
+            out.append("Allocation: " + ", ".join(f"{md(c)} {pct(w)} (target {pct(x['targets'].get(c, 0.0))})" for c, w in r.before.allocation.items()))
         out.append(f"Unrealized gain in taxable accounts: {money(x['unrealized_gain'])}.")
     if r.do_not_buy:
         out.append("Do not buy until the date shown, in any household account (wash-sale rule): "
-                   + ", ".join(f"{d.ticker} until {d.until}" for d in r.do_not_buy) + ".")
+                   + ", ".join(f"{md(d.ticker)} until {d.until}" for d in r.do_not_buy) + ".")
     return "\n".join(out)
 
 
@@ -193,19 +197,19 @@ def _status(r: Result) -> str:
     if r.status in ("optimal", "feasible"):
         extra = f", within {100 * r.gap:.2f}% of the best possible (time limit)" if r.status == "feasible" and r.gap else ""
         return f"Status: {r.status} ({r.solver}, {r.solve_seconds:.2f} s{extra})."
-    return f"Status: {r.status}. {r.message}"
+    return f"Status: {r.status}. {md(r.message or '')}"
 
 
 def _client(r: Result, arguments: dict) -> dict[str, str]:
     x = r.extra
     if r.status not in ("optimal", "feasible"):
-        summary = f"We looked at your request, but it can't be done as asked: {r.message}"
+        summary = f"We looked at your request, but it can't be done as asked: {md(r.message or '')}"
         return {"client_summary": summary, "client_tax": "", "client_savings": "", "client_next": "We'd be glad to talk through other options."}
     n = len(r.trades)
     if "withdrawal" in x:
         w = x["withdrawal"]
         summary = (f"To provide the {money(w['gross'])} you asked for, we recommend taking it from "
-                   + ", ".join(f"your {a} account ({money(v)})" for a, v in w["by_account"].items())
+                   + ", ".join(f"your {md(a)} account ({money(v)})" for a, v in w["by_account"].items())
                    + f", with {n} trades that also keep your investments on their target mix.")
     elif r.tool == "harvest":
         summary = f"We found {len(x.get('candidates', []))} investments trading below what you paid. Selling them and buying similar funds keeps your mix the same while the losses lower your taxes."
@@ -236,13 +240,13 @@ def _client(r: Result, arguments: dict) -> dict[str, str]:
 def _support(r: Result, arguments: dict, kinds: dict[str, str], alternative: tuple[str, Comparison | None, Result | None] | None) -> dict[str, str]:
     decided = []
     if r.status not in ("optimal", "feasible"):
-        decided.append(f"- No plan: {r.message}")
+        decided.append(f"- No plan: {md(r.message or '')}")
     for account in dict.fromkeys(t.account for t in r.trades):
         kind = kinds.get(account, "")
         if kind in ("traditional", "roth", "hsa"):
-            decided.append(f"- {account} is a {KIND_WORDS[kind]}: selling there realizes no tax, so the engine trades there first.")
+            decided.append(f"- {md(account)} is a {KIND_WORDS[kind]}: selling there realizes no tax, so the engine trades there first.")
         elif kind == "taxable":
-            decided.append(f"- {account} is taxable: every sale is priced lot by lot at its short- or long-term rate; losses are used before gains.")
+            decided.append(f"- {md(account)} is taxable: every sale is priced lot by lot at its short- or long-term rate; losses are used before gains.")
     if r.tool == "withdraw":
         decided.append(f"- Withdrawal cost per dollar: taxable = tax on the gains realized; traditional = ordinary rate (plus {EARLY_WITHDRAWAL_PENALTY:.0%} "
                        f"before {EARLY_WITHDRAWAL_AGE:g}); Roth/HSA = an opportunity cost above the traditional rate, so tax-free money comes last.")
@@ -252,18 +256,18 @@ def _support(r: Result, arguments: dict, kinds: dict[str, str], alternative: tup
     if alternative:
         label, cmp_, alt_result = alternative
         if alt_result is not None and alt_result.status not in ("optimal", "feasible"):
-            alt = f"{label}: not possible — {alt_result.message}"
+            alt = f"{md(label)}: not possible — {md(alt_result.message or '')}"
         elif cmp_ is not None:
             tax_delta = cmp_.withdrawal_tax if cmp_.withdrawal_tax is not None else cmp_.estimated_tax
             word = "more" if tax_delta > 0 else "less"
-            alt = f"{label} would cost {money(abs(tax_delta))} {word} in tax" + (
+            alt = f"{md(label)} would cost {money(abs(tax_delta))} {word} in tax" + (
                 f" (estimated tax {money(alt_result.extra['withdrawal']['estimated_tax'] if 'withdrawal' in alt_result.extra else alt_result.taxes.estimated_tax)})" if alt_result and alt_result.taxes else "") + "."
         elif r.extra.get("baselines"):
             b = r.extra["baselines"]
             alt = f"Taking it taxable-first would cost {money(b['taxable_first']['estimated_tax'])} in tax, pro rata {money(b['pro_rata']['estimated_tax'])}; this plan saves {money(r.extra['savings_tax'])} against the cheaper."
         elif r.baseline and r.savings:
             alt = f"Rebalancing each account alone would cost {money(r.baseline.estimated_tax)} in tax; the household plan saves {money(r.savings.tax)}."
-    cons = [f"- {k}: {v}" for k, v in arguments.items() if k in ("exclude_accounts", "no_sell", "gain_budget") and v not in (None, [], "")]
+    cons = [f"- {md(k)}: {md(v)}" for k, v in arguments.items() if k in ("exclude_accounts", "no_sell", "gain_budget") and v not in (None, [], "")]
     return {"decided_by": "\n".join(decided) or "- Nothing to decide.", "alternative": alt, "constraints": "\n".join(cons) or "- none beyond the household's own restrictions"}
 
 
@@ -273,11 +277,11 @@ def explain(result: Result | None, tool: str, arguments: dict, audience: str, ki
     if result is None:
         return template("clarify").format(reply="No result.", disclaimer=DISCLAIMER)
     fields = {
-        "household": arguments.get("household", result.household), "headline": _title(tool, arguments), "status": _status(result),
+        "household": md(arguments.get("household", result.household)), "headline": _title(tool, arguments), "status": _status(result),
         "trades": _trades(result), "allocation": _allocation(result), "taxes": _taxes(result), "savings": _savings(result),
         "accounts": _accounts(result, kinds), "details": _details(result),
         "applied": constraints_applied(tool, arguments, kinds), "client_applied": constraints_applied(tool, arguments, kinds, plain=True),
-        "warnings": "\n".join(f"Note: {w}" for w in result.warnings), "disclaimer": DISCLAIMER,
+        "warnings": "\n".join(f"Note: {md(w)}" for w in result.warnings), "disclaimer": DISCLAIMER,
     }
     if comparison is not None:
         fields["savings"] += (f"\nCompared with the previous plan: estimated tax {'+' if comparison.estimated_tax >= 0 else '-'}{money(abs(comparison.estimated_tax))}"
@@ -345,7 +349,7 @@ def render_value(path: str, value) -> str:
     if isinstance(value, bool) or value is None or isinstance(value, (dict, list)):
         raise ValueError(path)
     if isinstance(value, str):
-        return value
+        return md(value)  # a name from the household file, into the model's Markdown
     last = _PATH_PART.findall(path)[-1][0] if _PATH_PART.findall(path) else path
     if _PERCENT_KEYS.search(last):
         return pct(value)

@@ -605,9 +605,14 @@ _DISPLAY = {"withdraw": "raising cash", "rebalance": "rebalancing", "harvest": "
             "contribute": "a contribution", "household_summary": "a summary"}
 
 
+# Markup around words ("the <b>Smiths</b>", "the *Smith* family") is read as the words: otherwise
+# a family named inside it slips past the unknown-household refusal and the plan is the session's.
+_MARKUP = re.compile(r"</?[A-Za-z][^<>]{0,200}>|[*`~]+|(?<!\w)_+|_+(?!\w)")
+
+
 def _normalize(question: str) -> str:
     text = question.replace("’", "'").replace("‘", "'").replace("“", '"').replace("”", '"').replace("\u00a0", " ")
-    return " ".join(text.split())
+    return " ".join(_MARKUP.sub(" ", text).split())
 
 
 def _masked(text: str, h: Household) -> str:

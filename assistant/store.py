@@ -2,8 +2,9 @@
 
 Chainlit's SQLAlchemy data layer keeps users, threads (conversations), steps (messages) and
 elements; its schema is created here because the layer does not create it. Next to them:
-- householder_sessions: a conversation's state that the text alone cannot rebuild — uploaded
-  households, the selected household and audience, the last plan — and the question in flight;
+- householder_sessions: a conversation's state that the text alone cannot rebuild — the selected
+  household and audience, the last plan — and the question in flight (one row, upserted per message);
+- householder_uploads: the households uploaded into a conversation, written once per upload;
 - householder_audit: every plan shown or downloaded (compliance's trail);
 - householder_downloads: the files offered in a chat, served by an unguessable token;
 - householder_revoked: login tokens ended by a logout.
@@ -57,12 +58,21 @@ APP_SCHEMA = [
         household TEXT, household_digest TEXT, tool TEXT, arguments TEXT, result_digest TEXT,
         solver_status TEXT, detail TEXT)""",
     "CREATE INDEX IF NOT EXISTS householder_audit_at ON householder_audit (at)",
+    """CREATE TABLE IF NOT EXISTS householder_uploads (
+        thread_id TEXT NOT NULL, name TEXT NOT NULL, user_id TEXT, stem TEXT, household TEXT NOT NULL,
+        input_warnings TEXT NOT NULL, seq BIGINT NOT NULL, PRIMARY KEY (thread_id, name))""",
     """CREATE TABLE IF NOT EXISTS householder_downloads (
         token TEXT PRIMARY KEY, thread_id TEXT, user_id TEXT, name TEXT NOT NULL, mime TEXT NOT NULL,
         content TEXT NOT NULL, audit TEXT NOT NULL, created_at TEXT NOT NULL)""",
+    # DOUBLE PRECISION: PostgreSQL's REAL has 4 bytes, which rounds a Unix time to about two minutes.
     """CREATE TABLE IF NOT EXISTS householder_revoked (
-        digest TEXT PRIMARY KEY, until REAL NOT NULL)""",
+        digest TEXT PRIMARY KEY, until DOUBLE PRECISION NOT NULL)""",
 ]
+
+
+def connect_args(url: str) -> dict:
+    """SQLite: wait up to 30 s for another connection's write (the default 5 s fails under load)."""
+    return {"timeout": 30} if url.startswith("sqlite") else {}
 
 
 def now_iso() -> str:
@@ -94,12 +104,18 @@ class Store:
 
     def __init__(self, url: str):
         self.url = url
-        self.engine: AsyncEngine = create_async_engine(url)
+        self.engine: AsyncEngine = create_async_engine(url, connect_args=connect_args(url))
         self._ready = False
 
     async def create_schema(self) -> None:
         if self._ready:
             return
+        if self.url.startswith("sqlite"):
+            # Write-ahead logging: readers never wait for the writer, and the one writer at a time
+            # (Chainlit's layer and this store share the file) waits its turn instead of failing.
+            # The mode is the database file's, so every later connection has it.
+            async with self.engine.connect() as conn:
+                await conn.exec_driver_sql("PRAGMA journal_mode=WAL")
         async with self.engine.begin() as conn:
             for statement in CHAINLIT_SCHEMA + APP_SCHEMA:
                 await conn.execute(text(statement))
@@ -113,9 +129,30 @@ class Store:
 
     # -- a conversation's state ---------------------------------------------------------
     async def save_state(self, thread_id: str, user_id: str | None, state: dict) -> None:
-        await self._run("DELETE FROM householder_sessions WHERE thread_id = :t", t=thread_id)
+        """The conversation's state, the question in flight cleared: one statement (SQLite and PostgreSQL upsert)."""
         await self._run("INSERT INTO householder_sessions (thread_id, user_id, state, pending, updated_at) "
-                        "VALUES (:t, :u, :s, NULL, :at)", t=thread_id, u=user_id, s=json.dumps(state), at=now_iso())
+                        "VALUES (:t, :u, :s, NULL, :at) ON CONFLICT (thread_id) DO UPDATE SET "
+                        "user_id = excluded.user_id, state = excluded.state, pending = NULL, updated_at = excluded.updated_at",
+                        t=thread_id, u=user_id, s=json.dumps(state), at=now_iso())
+
+    # -- uploaded households: big, so written once when uploaded, not with every message -------
+    async def put_upload(self, thread_id: str, user_id: str | None, *, name: str, stem: str | None, household_json: str,
+                         input_warnings: list[str], keep: int) -> None:
+        """Add (or replace) the household `name` uploaded into a conversation; only its newest `keep` uploads stay."""
+        await self._run("DELETE FROM householder_uploads WHERE thread_id = :t AND name = :n", t=thread_id, n=name)
+        await self._run("INSERT INTO householder_uploads (thread_id, name, user_id, stem, household, input_warnings, seq) "
+                        "VALUES (:t, :n, :u, :stem, :h, :w, :seq)", t=thread_id, n=name, u=user_id, stem=stem,
+                        h=household_json, w=json.dumps(input_warnings), seq=time.time_ns())
+        old = [r["name"] for r in await self._run("SELECT name FROM householder_uploads WHERE thread_id = :t ORDER BY seq DESC",
+                                                   t=thread_id)][keep:]
+        for n in old:
+            await self._run("DELETE FROM householder_uploads WHERE thread_id = :t AND name = :n", t=thread_id, n=n)
+
+    async def uploads(self, thread_id: str) -> list[dict]:
+        """A conversation's uploads, oldest first: {"stem", "household" (the parsed JSON), "input_warnings"}."""
+        rows = await self._run("SELECT stem, household, input_warnings FROM householder_uploads WHERE thread_id = :t ORDER BY seq",
+                               t=thread_id)
+        return [{"stem": r["stem"], "household": json.loads(r["household"]), "input_warnings": json.loads(r["input_warnings"])} for r in rows]
 
     async def load_state(self, thread_id: str) -> tuple[dict | None, str | None]:
         """(state, the question in flight when the server stopped) of a conversation."""

@@ -3,11 +3,17 @@
 A solve is CPU work that holds the GIL for seconds to minutes; in the server process it would stall
 every other session. Each worker is a long-lived process (started with `spawn`, so it inherits none
 of the server's threads or sockets) that imports the engine once and then runs one job at a time.
-Jobs wait in one first-come queue; each caller learns its place in it. Cancelling a job that is
-waiting removes it; cancelling one that runs kills its worker (a solver cannot be interrupted
-politely) and starts a fresh one in its place.
 
-Environment: HOUSEHOLDER_SOLVE_WORKERS — worker processes (default: one per core).
+Two lanes. General workers take any job, first come first served; they run at a lower CPU priority
+(nice), so a long solve yields the cores to the server process and to small solves. Small-lane
+workers take only small jobs (a household of a few thousand lots solves in a fraction of a second):
+an XL rebalance, or several, can occupy every general worker without small answers queueing behind
+them. Each caller learns its place in the queue. Cancelling a job that is waiting removes it;
+cancelling one that runs kills its worker (a solver cannot be interrupted politely) and starts a
+fresh one in its place.
+
+Environment: HOUSEHOLDER_SOLVE_WORKERS — general workers (default: one per core);
+HOUSEHOLDER_SMALL_WORKERS — small-lane workers (default 1; 0 for none).
 """
 from __future__ import annotations
 
@@ -24,20 +30,40 @@ from multiprocessing.connection import Connection
 log = logging.getLogger("householder.workers")
 
 _SPAWN = multiprocessing.get_context("spawn")
+# How much lower a general worker's CPU priority is than the server's (nice increment): +5 gives a
+# busy general worker about a third of a core's share against the server and the small lane (+10
+# would give a tenth, and starve an XL solve on a machine shared with other work).
+GENERAL_NICE = 5
+
+
+def _count(name: str, default: int, least: int) -> int:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        n = int(raw)
+    except ValueError:
+        raise ValueError(f"{name}: {raw!r} is not a whole number") from None
+    if n < least:
+        raise ValueError(f"{name}: must be at least {least}")
+    return n
 
 
 def default_size() -> int:
-    raw = os.environ.get("HOUSEHOLDER_SOLVE_WORKERS", "").strip()
-    if raw:
-        n = int(raw)
-        if n < 1:
-            raise ValueError("HOUSEHOLDER_SOLVE_WORKERS: must be at least 1")
-        return n
-    return max(1, os.cpu_count() or 1)
+    return _count("HOUSEHOLDER_SOLVE_WORKERS", max(1, os.cpu_count() or 1), 1)
 
 
-def _serve(conn: Connection) -> None:
+def default_small() -> int:
+    return _count("HOUSEHOLDER_SMALL_WORKERS", 1, 0)
+
+
+def _serve(conn: Connection, nice: int = 0) -> None:
     """A worker's life: (function, arguments) in, ("ok", value) or ("error", exception) out."""
+    if nice:
+        try:
+            os.nice(nice)
+        except OSError:  # not permitted here: the worker runs at the server's priority
+            pass
     import engine  # noqa: F401 — pay the import once, before the first job
 
     while True:
@@ -63,14 +89,16 @@ class WorkerLost(RuntimeError):
 class _Worker:
     process: multiprocessing.process.BaseProcess
     conn: Connection
+    small_only: bool
 
     @classmethod
-    def start(cls) -> _Worker:
+    def start(cls, small_only: bool = False) -> _Worker:
         parent, child = _SPAWN.Pipe()
-        process = _SPAWN.Process(target=_serve, args=(child,), daemon=True, name="householder-solver")
+        process = _SPAWN.Process(target=_serve, args=(child, 0 if small_only else GENERAL_NICE), daemon=True,
+                                 name="householder-solver-small" if small_only else "householder-solver")
         process.start()
         child.close()
-        return cls(process, parent)
+        return cls(process, parent, small_only)
 
     def roundtrip(self, fn: Callable, args: tuple):
         """Blocking: send one job and wait for its reply (runs in a thread, never on the loop)."""
@@ -92,20 +120,22 @@ class _Worker:
 @dataclass
 class _Ticket:
     owner: str
+    small: bool
     moved: asyncio.Event = field(default_factory=asyncio.Event)
 
 
 class SolvePool:
-    """`await pool.run(owner, fn, *args, on_wait=...)`: fn(*args) in a worker process.
+    """`await pool.run(owner, fn, *args, small=..., on_wait=...)`: fn(*args) in a worker process.
 
-    fn and its arguments must pickle (module-level functions, plain data). `on_wait(position)` is
-    awaited with the job's place in the queue (1 = next) whenever that place changes.
+    fn and its arguments must pickle (module-level functions, plain data). `small` jobs may also use
+    the small lane. `on_wait(position)` is awaited with the job's place in the queue (1 = next)
+    whenever that place changes.
     """
 
-    def __init__(self, size: int | None = None):
+    def __init__(self, size: int | None = None, small: int | None = None):
         self.size = size or default_size()
+        self.small = default_small() if small is None else small
         self._idle: list[_Worker] = []
-        self._busy: set[int] = set()
         self._queue: list[_Ticket] = []
         self._started = False
         self._lock = threading.Lock()  # guards _idle across the loop and replacement threads
@@ -113,16 +143,22 @@ class SolvePool:
     def _start(self) -> None:
         if not self._started:
             self._started = True
-            self._idle = [_Worker.start() for _ in range(self.size)]
+            self._idle = [_Worker.start() for _ in range(self.size)] + [_Worker.start(small_only=True) for _ in range(self.small)]
 
     @property
     def waiting(self) -> int:
         return len(self._queue)
 
+    def _ahead(self, ticket: _Ticket) -> list[_Ticket]:
+        """The tickets before this one that compete for the same workers (a small job does not wait
+        for big ones when the small lane is there)."""
+        before = self._queue[: self._queue.index(ticket)]
+        return [t for t in before if t.small] if ticket.small and self.small else before
+
     def position(self, owner: str) -> int | None:
-        for i, t in enumerate(self._queue):
+        for t in self._queue:
             if t.owner == owner:
-                return i + 1
+                return len(self._ahead(t)) + 1
         return None
 
     def _wake(self) -> None:
@@ -131,23 +167,32 @@ class SolvePool:
 
     def _take(self, ticket: _Ticket) -> _Worker | None:
         with self._lock:
-            if self._queue and self._queue[0] is ticket and self._idle:
-                self._queue.pop(0)
-                return self._idle.pop()
-        return None
+            before = self._queue[: self._queue.index(ticket)]
+            lane = [w for w in self._idle if w.small_only]
+            general = [w for w in self._idle if not w.small_only]
+            # A small-lane worker goes to the first small job; a general one to the first job of all.
+            if ticket.small and lane and not any(t.small for t in before):
+                worker = lane[0]
+            elif general and not before:
+                worker = general[0]
+            else:
+                return None
+            self._queue.remove(ticket)
+            self._idle.remove(worker)
+            return worker
 
     def _give_back(self, worker: _Worker) -> None:
         with self._lock:
             self._idle.append(worker)
 
-    async def run(self, owner: str, fn: Callable, *args, on_wait: Callable | None = None):
+    async def run(self, owner: str, fn: Callable, *args, small: bool = False, on_wait: Callable | None = None):
         self._start()
-        ticket = _Ticket(owner)
+        ticket = _Ticket(owner, small)
         self._queue.append(ticket)
         shown = None
         try:
             while (worker := self._take(ticket)) is None:
-                place = self._queue.index(ticket) + 1
+                place = len(self._ahead(ticket)) + 1
                 if on_wait is not None and place != shown:
                     shown = place
                     await on_wait(place)
@@ -170,12 +215,12 @@ class SolvePool:
             log.info("cancelling a solve for %s: replacing its worker", owner)
             job.add_done_callback(lambda f: f.exception())  # its WorkerLost is expected: retrieved here
             worker.kill()
-            await asyncio.to_thread(lambda: self._give_back(_Worker.start()))
+            await asyncio.to_thread(lambda: self._give_back(_Worker.start(worker.small_only)))
             self._wake()
             raise
         except WorkerLost:
             worker.kill()
-            self._give_back(_Worker.start())
+            self._give_back(_Worker.start(worker.small_only))
             self._wake()
             raise
         except BaseException:

@@ -5,7 +5,7 @@ run here, and prints p50/p95 latency of the others' answers (question sent -> an
 
     .venv/bin/python bench/chat_load.py --sessions 20 --rounds 3      # about 2-4 minutes
 
-Bounded: every answer has a deadline (--deadline, default 300 s, late answers are counted; the XL solve 600 s) and the
+Bounded: every answer has a deadline (--deadline, default 300 s, late answers are counted; the XL solve --xl-deadline, 900 s) and the
 server is stopped at the end whatever happens.
 """
 from __future__ import annotations
@@ -30,9 +30,10 @@ import socketio
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from assistant.answer import Assistant
-from bench.generate import household
-from tools import HouseholdBook
+from assistant.answer import Assistant  # noqa: E402 (after the sys.path line)
+from bench.generate import household  # noqa: E402
+from formats.markdown import plain_text  # noqa: E402
+from tools import HouseholdBook  # noqa: E402
 
 EXAMPLES = ROOT / "examples"
 # Ordinary questions (answered without a solve) and small solves, as advisors ask them all day.
@@ -52,10 +53,19 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def expected_first_line(book: HouseholdBook, question: str) -> str:
-    """The first line of the offline assistant's own answer: the server's must contain it."""
-    text = Assistant(book, household="Rivera household").ask(question).explanation
-    return next(line for line in text.splitlines() if line.strip())
+def expected_first_lines(book: HouseholdBook, questions: list[str]) -> list[str]:
+    """The first line of the offline assistant's own answer to each question of one conversation,
+    asked in order (a follow-up depends on what came before): the server's answers must contain them."""
+    assistant = Assistant(book, household="Rivera household")
+    lines = []
+    for question in questions:
+        text = assistant.ask(question).explanation
+        lines.append(plain_text(next(line for line in text.splitlines() if line.strip())))
+    return lines
+
+
+def conversation(i: int, rounds: int) -> list[str]:
+    return [QUESTIONS[(i + r) % len(QUESTIONS)] for r in range(rounds)]
 
 
 class Session:
@@ -89,7 +99,7 @@ class Session:
         await self.client.emit("client_message", {"message": step, "fileReferences": []})
         while True:
             text = await asyncio.wait_for(self.messages.get(), timeout=deadline - (time.perf_counter() - started))
-            if expect in text:
+            if expect in plain_text(text):  # the chat escapes what it quotes; compare the words shown
                 seconds = time.perf_counter() - started
                 await asyncio.wait_for(self.idle.wait(), timeout=deadline)
                 return seconds
@@ -97,38 +107,48 @@ class Session:
                 raise AssertionError(f"{question!r}: {text[:300]}")
 
 
-async def run(url: str, sessions: int, rounds: int, xl_name: str, book: HouseholdBook, deadline: float) -> dict:
-    expect = {q: expected_first_line(book, q) for q in QUESTIONS}
+async def run(url: str, sessions: int, rounds: int, xl_name: str, book: HouseholdBook, deadline: float, xl_deadline: float) -> dict:
+    # Computed before the run (the conversations repeat every len(QUESTIONS) sessions), not during it.
+    expect = {i: expected_first_lines(book, conversation(i, rounds)) for i in range(min(sessions, len(QUESTIONS)))}
     xl = Session(url)
     others = [Session(url) for _ in range(sessions)]
     await asyncio.gather(*(s.connect() for s in [xl, *others]))
     xl_started = time.perf_counter()
-    xl_task = asyncio.create_task(xl.ask(f"Rebalance the {xl_name}", f"Rebalance for {xl_name}", 600.0))
+    xl_task = asyncio.create_task(xl.ask(f"Rebalance the {xl_name}", f"Rebalance for {xl_name}", xl_deadline))
     await asyncio.sleep(2.0)  # the XL solve is under way
     latencies: list[tuple[str, float]] = []
 
     late: list[str] = []
 
     async def advisor(i: int, s: Session) -> None:
-        for r in range(rounds):
-            q = QUESTIONS[(i + r) % len(QUESTIONS)]
+        for r, q in enumerate(conversation(i, rounds)):
             try:
-                latencies.append((q, await s.ask(q, expect[q], deadline)))
+                latencies.append((q, await s.ask(q, expect[i % len(QUESTIONS)][r], deadline)))
             except TimeoutError:
                 late.append(q)  # counted, and this advisor stops asking (its session is still busy)
                 return
 
+    load_during = os.getloadavg()[0]
     await asyncio.gather(*(advisor(i, s) for i, s in enumerate(others)))
     others_done = time.perf_counter() - xl_started
-    xl_seconds = await xl_task
+    load_during = max(load_during, os.getloadavg()[0])
+    values = sorted(v for _, v in latencies)
+    print(f"others done in {others_done:.1f} s: {len(values)} answers, {len(late)} late, p50 {statistics.median(values):.2f} s, "
+          f"p95 {values[min(len(values) - 1, round(0.95 * (len(values) - 1)))]:.2f} s; waiting for the XL solve", file=sys.stderr, flush=True)
+    try:
+        xl_seconds = await xl_task
+    except TimeoutError:
+        xl_seconds = None  # later than --xl-deadline: reported as such, the others' figures stand
     for s in [xl, *others]:
         await s.client.disconnect()
     values = sorted(v for _, v in latencies)
     p95 = values[min(len(values) - 1, round(0.95 * (len(values) - 1)))]
     instant = sorted(v for q, v in latencies if q in ("hello", "What can you do?"))
-    return {"answers": len(values), "late": len(late), "p50": statistics.median(values), "p95": p95, "max": values[-1],
+    return {"answers": len(values), "late": len(late), "late_questions": late, "p50": statistics.median(values), "p95": p95, "max": values[-1],
             "p50_no_solve": statistics.median(instant) if instant else None, "xl_seconds": xl_seconds,
-            "others_done_while_xl_ran": others_done < xl_seconds, "others_seconds": others_done}
+            "others_done_while_xl_ran": xl_seconds is None or others_done < xl_seconds, "others_seconds": others_done,
+            "load_during_others": load_during, "load_after_xl": os.getloadavg()[0],
+            "by_question_max": {q: sorted(v for k, v in latencies if k == q)[-1] for q in dict.fromkeys(k for k, _ in latencies)}}
 
 
 def main() -> int:
@@ -136,6 +156,7 @@ def main() -> int:
     ap.add_argument("--sessions", type=int, default=20)
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--deadline", type=float, default=300.0, help="seconds one ordinary answer may take")
+    ap.add_argument("--xl-deadline", type=float, default=900.0, help="seconds the XL rebalance may take")
     ap.add_argument("--workers", type=int, help="solver processes (default: the server's, one per core)")
     args = ap.parse_args()
 
@@ -162,7 +183,7 @@ def main() -> int:
             except OSError:
                 time.sleep(0.2)
         load = os.getloadavg()[0]
-        out = asyncio.run(run(url, args.sessions, args.rounds, xl["name"], book, args.deadline))
+        out = asyncio.run(run(url, args.sessions, args.rounds, xl["name"], book, args.deadline, args.xl_deadline))
     finally:
         server.terminate()
         try:

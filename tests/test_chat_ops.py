@@ -7,10 +7,8 @@ import time
 
 import pytest
 
-from assistant.cli import main
 from assistant.guard import FIRST_LOCK_SECONDS, FREE_FAILURES, Backoff
-from assistant.store import Store
-from assistant.workers import SolvePool
+from assistant.workers import GENERAL_NICE, SolvePool
 
 
 class Clock:
@@ -46,7 +44,7 @@ def _run(coro):
 
 def test_pool_queues_in_order_reports_the_place_and_cancel_kills_only_that_solve():
     async def scenario():
-        pool = SolvePool(1)
+        pool = SolvePool(1, small=0)
         places: list[int] = []
 
         async def note(place: int) -> None:
@@ -74,27 +72,49 @@ def test_pool_queues_in_order_reports_the_place_and_cancel_kills_only_that_solve
     _run(scenario())
 
 
-def test_audit_rows_are_written_and_listed_by_user_and_date(tmp_path, capsys):
-    url = f"sqlite+aiosqlite:///{tmp_path / 'h.db'}"
+# The audit trail and the rest of the database: tests/test_store.py, on SQLite and PostgreSQL.
 
-    async def write():
-        store = Store(url)
-        facts = {"household": "Rivera household", "household_digest": "a" * 64, "tool": "rebalance",
-                 "arguments": {"household": "Rivera household"}, "result_digest": "b" * 64, "solver_status": "optimal"}
-        await store.audit("shown", user_id="avery", thread_id="t1", **facts)
-        await store.audit("downloaded", user_id="avery", thread_id="t1", detail="orders-rivera-rebalance.csv", **facts)
-        await store.audit("shown", user_id="blake", thread_id="t2", **{**facts, "household": "Ellis household"})
-        await store.close()
 
-    _run(write())
-    assert main(["audit", "--database", url, "--user", "avery"]) == 0
-    lines = capsys.readouterr().out.strip().splitlines()
-    assert len(lines) == 2
-    assert [ln.split("\t")[1:6] for ln in lines] == [["avery", "shown", "Rivera household", "rebalance", "optimal"],
-                                                     ["avery", "downloaded", "Rivera household", "rebalance", "optimal"]]
-    assert "orders-rivera-rebalance.csv" in lines[1] and "household sha256:aaaaaaaaaaaaaaaa" in lines[0]
-    assert main(["audit", "--database", url, "--since", "2999-01-01"]) == 0
-    assert capsys.readouterr().out == ""
-    assert main(["audit", "--database", url, "--since", "last tuesday"]) == 2
-    assert "--since" in capsys.readouterr().err
-    assert main(["audit", "--database", f"sqlite+aiosqlite:///{tmp_path / 'missing.db'}"]) == 2
+def test_small_jobs_take_their_own_lane_past_a_long_solve_and_long_solves_run_niced():
+    async def scenario():
+        pool = SolvePool(1, small=1)
+        try:
+            assert await pool.run("warm", pow, 2, 10) == 1024
+            assert await pool.run("warm-small", pow, 2, 3, small=True) == 8
+            general = [w for w in pool._idle if not w.small_only]
+            lane = [w for w in pool._idle if w.small_only]
+            assert len(general) == 1 and len(lane) == 1
+            import os
+
+            here = os.getpriority(os.PRIO_PROCESS, 0)
+            assert os.getpriority(os.PRIO_PROCESS, general[0].process.pid) == min(19, here + GENERAL_NICE)
+            assert os.getpriority(os.PRIO_PROCESS, lane[0].process.pid) == here
+
+            long = asyncio.create_task(pool.run("xl", time.sleep, 60))  # the general worker is busy
+            await asyncio.sleep(0.3)
+            big = asyncio.create_task(pool.run("big", pow, 3, 3))  # a second big job waits for it
+            await asyncio.sleep(0.3)
+            started = time.perf_counter()
+            assert await asyncio.wait_for(pool.run("s1", pow, 5, 2, small=True), timeout=10) == 25  # past both
+            assert time.perf_counter() - started < 10
+            assert pool.position("big") == 1 and not big.done()
+            # Small jobs queue among themselves on the lane, first come first served.
+            slow_small = asyncio.create_task(pool.run("s2", time.sleep, 1.0, small=True))
+            await asyncio.sleep(0.2)
+            places: list[int] = []
+
+            async def note(place):
+                places.append(place)
+
+            assert await pool.run("s3", pow, 7, 2, small=True, on_wait=note) == 49
+            assert places == [1] and slow_small.done()
+            long.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await long
+            assert await asyncio.wait_for(big, timeout=30) == 27
+            # The replacement worker keeps its lane and priority.
+            assert sorted(w.small_only for w in pool._idle) == [False, True]
+        finally:
+            pool.close()
+
+    _run(scenario())
