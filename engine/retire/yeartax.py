@@ -58,8 +58,10 @@ class _RuleBuilder(_Builder):
             return
         super().con(expr)
 
-    def pwl(self, arg, f, knots: list[float], ordered: bool):
+    def pwl(self, arg, f, knots: list[float], ordered: bool, within: tuple[float, float] | None = None):
         lo, hi = _bounds(arg)
+        if within is not None:
+            lo, hi = max(lo, within[0]), min(hi, within[1])
         if hi - lo < 1e-9:
             return f(lo)
         points = [lo, *sorted(x for x in set(knots) if lo + 1e-6 < x < hi - 1e-6), hi]
