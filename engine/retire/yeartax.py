@@ -16,20 +16,9 @@ from itertools import pairwise
 
 import pyomo.environ as pyo
 
-from ..tax.federal import bracket_tax, senior_deduction, standard_deduction, taxable_social_security
-from ..tax.milp import _bounds, _Builder
-from ..taxdata import (
-    EARLY_WITHDRAWAL_PENALTY,
-    LONG_TERM_RATES,
-    LOSS_DEDUCTION_LIMIT,
-    NIIT_RATE,
-    NIIT_THRESHOLD,
-    SS_FIRST_BASE,
-    SS_FIRST_RATE,
-    SS_SECOND_BASE,
-    SS_SECOND_RATE,
-    TaxYear,
-)
+from ..tax.federal import bracket_tax, taxable_social_security
+from ..tax.milp import _bounds, _Builder, taxable_income, worksheet_pieces
+from ..taxdata import EARLY_WITHDRAWAL_PENALTY, LOSS_DEDUCTION_LIMIT, NIIT_RATE, NIIT_THRESHOLD, SS_FIRST_BASE, SS_FIRST_RATE, SS_SECOND_BASE, SS_SECOND_RATE, TaxYear
 
 
 @dataclass(frozen=True)
@@ -144,18 +133,8 @@ def add_year_tax(
 
     taxable_ss = _taxable_ss(k, s, agi_without_ss, social_security)
     agi = agi_without_ss + taxable_ss
-    senior = 0.0
-    if seniors and facts.senior_deduction > 0 and facts.senior_deduction_threshold and s != "married_separate":
-        start = facts.senior_deduction_threshold[s]
-        senior = k.pwl(agi, lambda m: senior_deduction(facts, s, seniors, m), [start, start + facts.senior_deduction / facts.senior_deduction_phaseout], ordered=True)
-    taxable = k.floor(agi - standard_deduction(facts, s, seniors) - senior, 0.0)
-
-    brackets = facts.ordinary[s]
-    knots = [lower for lower, _ in brackets]
-    zero_top, fifteen_top = facts.long_term[s]
-
-    def schedule(v: float) -> float:
-        return LONG_TERM_RATES[1] * max(0.0, min(v, fifteen_top) - zero_top) + LONG_TERM_RATES[2] * max(0.0, v - fifteen_top)
+    taxable, senior = taxable_income(k, facts, s, seniors, agi)
+    brackets, knots, (zero_top, fifteen_top), schedule = worksheet_pieces(facts, s)
 
     preferential_any = not (isinstance(qualified_dividends, float) and qualified_dividends == 0.0 and isinstance(long_gain, float) and long_gain == 0.0)
     f_all = k.pwl(taxable, lambda v: bracket_tax(brackets, v), knots, ordered=False)

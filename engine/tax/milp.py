@@ -47,15 +47,7 @@ from ..taxdata import (
     SS_SECOND_RATE,
     TaxYear,
 )
-from .federal import (
-    YearIncome,
-    bracket_tax,
-    federal_tax,
-    irmaa_yearly,
-    senior_deduction,
-    standard_deduction,
-    taxable_social_security,
-)
+from .federal import YearIncome, bracket_tax, federal_tax, irmaa_yearly, senior_deduction, standard_deduction, taxable_social_security
 
 
 @dataclass(frozen=True)
@@ -159,6 +151,29 @@ class _Builder:
         return t
 
 
+def taxable_income(k: _Builder, facts: TaxYear, s: str, seniors: int, agi):
+    """(max(0, AGI - standard deduction - senior deduction), the senior deduction), the senior
+    deduction phasing out with AGI (one kinked piece): the one-year return and the retirement
+    plan's years share it."""
+    senior = 0.0
+    if seniors and facts.senior_deduction > 0 and facts.senior_deduction_threshold and s != "married_separate":
+        start = facts.senior_deduction_threshold[s]
+        senior = k.pwl(agi, lambda m: senior_deduction(facts, s, seniors, m), [start, start + facts.senior_deduction / facts.senior_deduction_phaseout], ordered=True)
+    return k.floor(agi - standard_deduction(facts, s, seniors) - senior, 0.0), senior
+
+
+def worksheet_pieces(facts: TaxYear, s: str):
+    """The Qualified Dividends and Capital Gain Tax Worksheet's data for a filing status: the
+    brackets, their lower bounds (the kinks), the 0%/15% tops and the 0/15/20% schedule."""
+    brackets = facts.ordinary[s]
+    zero_top, fifteen_top = facts.long_term[s]
+
+    def schedule(v: float) -> float:  # 0/15/20% on income up to v
+        return LONG_TERM_RATES[1] * max(0.0, min(v, fifteen_top) - zero_top) + LONG_TERM_RATES[2] * max(0.0, v - fifteen_top)
+
+    return brackets, [lower for lower, _ in brackets], (zero_top, fifteen_top), schedule
+
+
 def add_federal_tax(
     block,
     base: YearIncome,
@@ -206,19 +221,10 @@ def add_federal_tax(
     else:
         taxable_ss = 0.0
     agi = agi_without_ss + taxable_ss
-    senior = 0.0
-    if seniors and facts.senior_deduction > 0 and facts.senior_deduction_threshold and s != "married_separate":
-        start = facts.senior_deduction_threshold[s]
-        senior = k.pwl(agi, lambda m: senior_deduction(facts, s, seniors, m), [start, start + facts.senior_deduction / facts.senior_deduction_phaseout], ordered=True)
-    taxable = k.floor(agi - standard_deduction(facts, s, seniors) - senior, 0.0)
+    taxable, senior = taxable_income(k, facts, s, seniors, agi)
 
     # Worksheet: ordinary part, brackets, stacked 0/15/20%, and the smaller of that and brackets on all
-    brackets = facts.ordinary[s]
-    knots = [lower for lower, _ in brackets]
-    zero_top, fifteen_top = facts.long_term[s]
-
-    def schedule(v: float) -> float:  # 0/15/20% on income up to v
-        return LONG_TERM_RATES[1] * max(0.0, min(v, fifteen_top) - zero_top) + LONG_TERM_RATES[2] * max(0.0, v - fifteen_top)
+    brackets, knots, (zero_top, fifteen_top), schedule = worksheet_pieces(facts, s)
 
     # Bounds on the ordinary part the netting implies (FBBT sees taxable income and the
     # preferential gain as unrelated): taxable - qd - pref = gross ordinary + taxable SS
