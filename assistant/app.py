@@ -466,7 +466,10 @@ async def _elements(book: HouseholdBook, answer: Answer) -> list:
     r = answer.result
     facts = _facts(book, answer)
     out: list = []
-    for name, fig in (("allocation", allocation_chart(r, _targets(book, r))), ("location", location_chart(r))):
+    from .retire_charts import retire_charts
+
+    charts = [("allocation", allocation_chart(r, _targets(book, r))), ("location", location_chart(r))] + retire_charts(r)
+    for name, fig in charts:
         if fig is not None:
             out.append(cl.Plotly(name=f"{name} chart", figure=fig, display="inline", size="large"))
     if r.trades:

@@ -48,7 +48,7 @@ def _comparisons(e) -> list[str]:
     for a in e.alternatives:
         out.append(
             f"- {a.label}: legacy {money(a.after_tax_legacy)}, lifetime tax {money(a.lifetime_tax)}, conversions {money(a.roth_conversions)}, "
-            f"spending {money(a.spending_per_year)} a year; claiming {_claims(a.claim_ages)} ({a.status})"
+            f"spending {money(a.spending_per_year)} a year; claiming {_claims(a.claim_ages)} ({a.status}" + (f", gap {100 * a.gap:.2f}%" if a.gap else "") + ")"
         )
     return out
 

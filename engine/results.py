@@ -296,6 +296,7 @@ class RetireAlternative(Record):
 
     label: str
     status: str
+    gap: Optional[float] = Field(None, description="the solve's proven gap at its time limit (fraction)")
     after_tax_legacy: float
     lifetime_tax: float
     roth_conversions: float

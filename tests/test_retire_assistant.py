@@ -137,3 +137,21 @@ def test_ask_claiming_end_to_end_leads_with_the_ages_and_compares_62_67_70():
     assert [a["claim_ages"]["Alex"] for a in e["alternatives"]] == [62, 67, 70]
     for a in e["alternatives"]:
         assert f"legacy ${a['after_tax_legacy']:,.2f}" in out["explanation"]
+
+
+def test_chat_charts_plot_the_results_balances_tax_and_claiming_ages():
+    from assistant.retire_charts import retire_charts
+    from engine import load_household
+    from engine.retire.assumptions import Assumptions
+    from engine.retire.result import retire_result
+
+    h = load_household(OWL)
+    r = retire_result(h, Assumptions(spending=80_000, until_age=70, time_limit=3), ["claim-62", "claim-67"], 2)
+    e = r.extra
+    charts = dict(retire_charts(r))
+    assert set(charts) == {"balances", "tax by year", "claiming age"}
+    traces = {t.name: t for t in charts["balances"].data}
+    assert list(traces["Roth"].y) == [y.roth_balance for y in e.years]
+    assert list(traces["Traditional"].y) == [y.traditional_balance for y in e.years]
+    assert list(charts["tax by year"].data[0].y) == [y.tax for y in e.years]
+    assert list(charts["claiming age"].data[0].y) == [e.after_tax_legacy] + [a.after_tax_legacy for a in e.alternatives]

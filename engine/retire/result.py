@@ -32,6 +32,7 @@ def _alternative(label: str, r: RetirePlan) -> RetireAlternative:
     return RetireAlternative(
         label=label,
         status=s["status"],
+        gap=s["gap"],
         after_tax_legacy=s["after_tax_legacy"],
         lifetime_tax=s["lifetime_tax"],
         roth_conversions=s["roth_conversions"],
