@@ -55,6 +55,7 @@ from assistant.answer import Answer, Assistant, model_from_environment
 from assistant.explain import explain, money
 from assistant.guard import Backoff
 from assistant.parser import ParserPicker, Reply, parse
+from assistant.retire_charts import retire_charts
 from assistant.store import Store, digest
 from assistant.workers import SolvePool
 from engine import Household, HouseholdError, Result, load_household, parse_household
@@ -466,8 +467,6 @@ async def _elements(book: HouseholdBook, answer: Answer) -> list:
     r = answer.result
     facts = _facts(book, answer)
     out: list = []
-    from .retire_charts import retire_charts
-
     charts = [("allocation", allocation_chart(r, _targets(book, r))), ("location", location_chart(r))] + retire_charts(r)
     for name, fig in charts:
         if fig is not None:
