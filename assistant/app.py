@@ -57,6 +57,7 @@ from assistant.answer import Answer, Assistant, model_from_environment
 from assistant.explain import explain, money
 from assistant.guard import Backoff
 from assistant.parser import ParserPicker, Reply, parse
+from assistant.retire_charts import retire_charts
 from assistant.store import Store, digest
 from assistant.workers import SolvePool
 from engine import Household, HouseholdError, Result, load_household, parse_household
@@ -492,7 +493,8 @@ async def _elements(book: HouseholdBook, answer: Answer) -> list:
     r = answer.result
     facts = _facts(book, answer)
     out: list = []
-    for name, fig in (("allocation", allocation_chart(r, _targets(book, r))), ("location", location_chart(r))):
+    charts = [("allocation", allocation_chart(r, _targets(book, r))), ("location", location_chart(r))] + retire_charts(r)
+    for name, fig in charts:
         if fig is not None:
             out.append(cl.Plotly(name=f"{name} chart", figure=fig, display="inline", size="large"))
     if r.trades:

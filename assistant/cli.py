@@ -158,6 +158,8 @@ def cmd_retire(args: argparse.Namespace) -> int:
     from engine.retire.tool import retire, table
 
     household = load_household(args.household)
+    if args.trades_csv:
+        _check_output(args.trades_csv, "--trades-csv")
     claim = args.claim_ss
     if claim != "auto":
         try:
@@ -177,10 +179,24 @@ def cmd_retire(args: argparse.Namespace) -> int:
         result = retire(household, a)
     except ValueError as err:
         raise InputError(str(err)) from None
+    from engine.retire.yearone import execute_year_one, year_one_text
+
+    first, flows = execute_year_one(household, result) if result.outcome.has_plan else (None, None)
+    if args.trades_csv and first is not None:
+        from formats import order_file, write_atomically
+
+        try:
+            write_atomically(args.trades_csv, order_file(first, args.trades_format))
+        except OSError as err:
+            raise InputError(f"--trades-csv: cannot write {args.trades_csv} ({err.strerror}); nothing was written") from None
     if args.json:
-        print(json.dumps({"summary": result.summary(), "years": [{k: v for k, v in vars(r).items() if k not in ("income", "_facts")} for r in result.rows]}, indent=2, default=float))
+        years = [{k: v for k, v in vars(r).items() if k not in ("income", "_facts")} for r in result.rows]
+        year_one = first.model_dump(mode="json") if first is not None else None
+        print(json.dumps({"summary": result.summary(), "years": years, "year_one": year_one}, indent=2, default=float))
     else:
         print(table(result))
+        if first is not None:
+            print("\n" + year_one_text(first, result, flows))
     return EXIT_OK if result.outcome.has_plan else EXIT_UNMET
 
 
@@ -449,7 +465,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--inflation", type=float, default=0.025, help="a year (default 0.025); brackets are indexed by it")
     p.add_argument("--law-expires", type=int, help="assume the pre-2018 brackets from this year (a hypothesis, e.g. Owl's 2032)")
     p.add_argument("--time-limit", type=float, default=10.0, help="seconds; the best plan found by then is returned with its gap (default 10)")
-    p.add_argument("--json", action="store_true", help="print the summary and the years as JSON")
+    p.add_argument("--json", action="store_true", help="print the summary, the years and year 1's lot-level trades as JSON")
+    p.add_argument("--trades-csv", metavar="FILE", help="write year 1's orders (withdrawals and conversions at lot level) as CSV (atomically)")
+    p.add_argument("--trades-format", choices=["generic", "desk", "desk-lots"], default="generic", help="layout of --trades-csv (as for the other tools)")
     p.set_defaults(run=cmd_retire)
     p = sub.add_parser("harvest", help="tax-loss harvesting with replacements, wash-sale safe")
     _add_plan_flags(p)

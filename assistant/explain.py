@@ -276,6 +276,10 @@ def explain(result: Result | None, tool: str, arguments: dict, audience: str, ki
     """The templated explanation of one tool result for one audience."""
     if result is None:
         return template("clarify").format(reply="No result.", disclaimer=DISCLAIMER)
+    if tool == "retire":
+        from .retire_explain import explain_retire
+
+        return explain_retire(result, arguments, audience)
     fields = {
         "household": md(arguments.get("household", result.household)), "headline": _title(tool, arguments), "status": _status(result),
         "trades": _trades(result), "allocation": _allocation(result), "taxes": _taxes(result), "savings": _savings(result),

@@ -495,6 +495,10 @@ def _household(text: str, book: HouseholdBook, ctx: Context) -> tuple[Household,
 # Listed most specific first: "invest $20k into the Roth" is a contribution even though it also
 # mentions money. Which of several wins is decided in `_tool_said`.
 _INTENTS: list[tuple[str, re.Pattern]] = [
+    ("retire", re.compile(
+        r"\b(?:fund(?:ing)?|pay for|cover|finance|last)\b[^.?!]{0,40}\b(?:next|coming) \d{1,2}[- ]?(?:years?|yrs?)\b|\bretirement (?:income|plan(?:ning)?|paycheck|spending)\b"
+        r"|\bconvert\w*\b[^.?!]{0,40}\broth\b|\broth conversions?\b|\bsocial security\b|\bclaim(?:ing)? (?:ss|benefits?|her benefits?|his benefits?)\b"
+        r"|\bwhen should (?:she|he|they|[A-Z][a-z]+) claim\b|\bclaiming age\b|\bmulti-?year (?:plan|withdrawal)", re.I)),
     ("contribute", re.compile(
         r"\b(?:contribut\w*|deposit\w*|new money|fresh money|put\b[^.?!]{0,40}\b(?:in|into)\b|add(?:ing)?\b[^.?!]{0,30}\bto (?:the |his |her |their |[A-Z][a-z]+'s )?\w+"
         r"|invest(?:ing)?\b[^.?!]{0,40}\b(?:in|into)\b|putting\b[^.?!]{0,40}\b(?:in|into|to)\b|adds?\b[^.?!]{0,30}\bto\b|added\b[^.?!]{0,30}\bto\b"
@@ -601,7 +605,7 @@ _FOLLOW_UP = re.compile(
 _PORTABLE = ("amount", "net", "gain_budget", "min_loss", "include_gains", "horizon")
 _STANDING = ("exclude_accounts", "no_sell", "gain_budget")
 _VAGUE_AMOUNT = re.compile(r"\b(?:some|a (?:bit|little|lot|chunk|few)|enough|more|lots of|plenty of|several|a couple of|a few)\s+(?:of\s+)?(?:cash|money|dollars|grand|thousand)\b|\ba bit\b", re.I)
-_DISPLAY = {"withdraw": "raising cash", "rebalance": "rebalancing", "harvest": "harvesting", "locate": "asset location",
+_DISPLAY = {"retire": "a retirement plan", "withdraw": "raising cash", "rebalance": "rebalancing", "harvest": "harvesting", "locate": "asset location",
             "contribute": "a contribution", "household_summary": "a summary"}
 
 
@@ -726,6 +730,8 @@ def _parse(text: str, book: HouseholdBook, ctx: Context) -> Call:
         if _VAGUE_AMOUNT.search(text) or re.search(r"\b(?:money|cash)\b", text, re.I):
             raise _clarify("How much, and what for? For example: \"raise $50k\" or \"contribute $7,000 to the Roth\".")
     tool, args = _base(tool_said, h, ctx, follow_up)
+    if tool == "retire":
+        return _retire_call(text, masked, amounts, roles, args, ctx)
 
     _constrain_accounts_and_holdings(args, tool, text, h, principal)
     _constrain_gains(args, text, [a.value for a in amounts if roles[id(a)] == "gain_budget"])
@@ -786,6 +792,8 @@ def _guard(text: str) -> None:
 def _tool_said(text: str, h: Household) -> str | None:
     """The one tool the question asks for, or None when it names none."""
     said = [tool for tool, pattern in _INTENTS if pattern.search(text)]
+    if "retire" in said:  # "fund the next 30 years" is the yearly plan, not one withdrawal
+        return "retire"
     if "harvest" in said and len(said) > 1 and not _EXPLICIT_HARVEST.search(text):
         said.remove("harvest")
     if "household_summary" in said and len(said) > 1:
@@ -1016,3 +1024,44 @@ def _add_named(book: HouseholdBook, name: str, mentioned: list) -> None:
         raise _Unclear(Reply("refuse", f"I don't have a household called {name}. Loaded households: {', '.join(book.names) or 'none'}."))
     if h not in mentioned:
         mentioned.append(h)
+
+
+# ---- retire: the yearly plan (#16) ------------------------------------------------------------------
+_CONVERSION_Q = re.compile(r"\bconvert\w*\b[^.?!]{0,40}\broth\b|\broth conversions?\b", re.I)
+_NO_CONVERSIONS = re.compile(r"\b(?:no|without|don'?t|do not|never|skip(?:ping)?|not)\s+(?:any\s+)?(?:roth\s+)?conver(?:t|sions?|ting)\b|\bconversions? off\b", re.I)
+_CLAIMING_Q = re.compile(r"\bsocial security\b|\bclaim(?:ing)?\b", re.I)
+_CLAIM_AT = re.compile(r"\bclaim(?:s|ing|ed)?\b[^.?!]{0,30}?\bat\s+(?:age\s+)?(?P<age>6[2-9]|70)\b|\bat (?:age )?(?P<age2>6[2-9]|70)\b[^.?!]{0,20}\bclaim", re.I)
+_PER_YEAR = re.compile(r"^\s*(?:a|per|each|every)\s+(?:year|yr)\b|^\s*/\s*(?:year|yr)\b|^\s*(?:annually|yearly)\b", re.I)
+
+
+def _retire_call(text: str, masked: str, amounts: list[Amount], roles: dict, args: dict, ctx: Context) -> Call:
+    """The retire call: the years stated, the spending stated (a year), conversions and claiming.
+    Only numbers said in the question; the engine turns years into ages and does all the rest."""
+    audience = _audience(text, ctx)
+    years = [a.value for a in amounts if roles[id(a)] == "horizon"]
+    if years:
+        args["years"] = int(years[0])
+    spending = [a.value for a in amounts if roles[id(a)] is None and a.money and a.value >= 1000]
+    if len(set(spending)) > 1:
+        raise _clarify(f"Which yearly spending did you mean: {' or '.join(_money(v) for v in sorted(set(spending)))}?")
+    if spending:
+        args["spending"] = spending[0]
+    claim = _CLAIM_AT.search(masked)
+    alternatives: list[str] = list(args.get("alternatives") or [])
+    if claim:
+        args["claim_ss"] = int(claim.group("age") or claim.group("age2"))
+    if _NO_CONVERSIONS.search(text):
+        args["conversions"] = False
+    if _CONVERSION_Q.search(text) and args.get("conversions", True):
+        args["focus"] = "conversion"
+        alternatives.append("no-conversions")
+    elif _CLAIMING_Q.search(text) and not claim:
+        args["focus"] = "claiming"
+        args["claim_ss"] = "auto"
+        alternatives += ["claim-62", "claim-67", "claim-70"]
+    if audience == "support":
+        alternatives += [w for w in ("no-conversions", "claim-67") if w not in alternatives]
+    if alternatives:
+        args["alternatives"] = list(dict.fromkeys(alternatives))
+    fields = ARGS["retire"].model_fields
+    return Call("retire", {k: v for k, v in args.items() if k in fields and v is not None}, None, audience)

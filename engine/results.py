@@ -273,7 +273,61 @@ class SummaryExtra(Extra):
     unrealized_gain: float
 
 
-AnyExtra = Union[WithdrawExtra, HarvestExtra, LocationExtra, ContributionExtra, UnmetWithdrawExtra, SummaryExtra, Extra]
+class RetireYear(Record):
+    """One year of the retirement plan, nominal dollars (the plan's own, rounded to cents)."""
+
+    year: int
+    ages: list[int]
+    traditional_withdrawals: float
+    conversions: float
+    roth_withdrawals: float
+    taxable_sales: float
+    social_security: float
+    spending: float
+    tax: float
+    irmaa: float
+    traditional_balance: float
+    roth_balance: float
+    taxable_balance: float
+
+
+class RetireAlternative(Record):
+    """The same plan with one thing changed (conversions off, a fixed claiming age), solved again."""
+
+    label: str
+    status: str
+    gap: Optional[float] = Field(None, description="the solve's proven gap at its time limit (fraction)")
+    after_tax_legacy: float
+    lifetime_tax: float
+    roth_conversions: float
+    spending_per_year: float
+    claim_ages: dict[str, int]
+
+
+class RetireExtra(Extra):
+    """retire: the yearly plan (today's dollars in the totals), its baselines and alternatives; the
+    shared Result fields (trades, taxes, before/after) are year 1 executed at lot level."""
+
+    plan_status: str
+    plan_gap: Optional[float] = None
+    plan_seconds: float
+    objective: str
+    after_tax_legacy: float = Field(description="today's dollars")
+    lifetime_tax: float = Field(description="today's dollars, federal + state + IRMAA")
+    roth_conversions: float = Field(description="today's dollars over the plan")
+    spending_per_year: float = Field(description="today's dollars")
+    claim_ages: dict[str, int]
+    years: list[RetireYear]
+    year_one_conversion: float = Field(description="dollars converted to Roth in year 1")
+    year_one_withdrawals: dict[str, float] = Field(description="year 1, gross dollars out of each account (conversions included)")
+    year_one_deposits: dict[str, float] = Field(description="year 1, dollars into each account (conversions, cash reinvested)")
+    year_one_plan_tax: float = Field(description="year 1's tax as the plan priced it (pooled lots)")
+    year_one_notes: list[str] = Field(default_factory=list)
+    baselines: dict[str, RetireAlternative] = Field(default_factory=dict, description="conventional order and pro rata, same claiming ages")
+    alternatives: list[RetireAlternative] = Field(default_factory=list)
+
+
+AnyExtra = Union[RetireExtra, WithdrawExtra, HarvestExtra, LocationExtra, ContributionExtra, UnmetWithdrawExtra, SummaryExtra, Extra]
 
 
 class Result(BaseModel):

@@ -23,7 +23,7 @@ from .model import Flows, Scenario, Withdrawal
 from .plan import Plan, holdings_after, taxes
 from .plantax import exact_tax, uses_exact_tax, withdrawal_part
 from .results import MislocatedSale, Result, UnmetWithdrawExtra, WithdrawalSummary, WithdrawBaseline, WithdrawExtra, cents, trades_of
-from .scenarios import Options, Run, error_result, household_scenario, run_tool, solve_scenario
+from .scenarios import Options, Run, error_result, household_scenario, run_tool, solve_scenario, unknown_accounts
 from .solve import SolveOutcome
 from .taxdata import EARLY_WITHDRAWAL_AGE, EARLY_WITHDRAWAL_PENALTY, rmd_age
 from .universe import TradeUniverse
@@ -184,17 +184,37 @@ def _baseline_summary(u: TradeUniverse, plan: Plan, status: str, income: dict[st
     )
 
 
-def withdraw(h: Household, amount: float, net: bool = False, options: Options | None = None) -> Result:
-    """Raise `amount` dollars (gross, or after tax with `net`) at the least cost to the household."""
+def withdraw(
+    h: Household,
+    amount: float,
+    net: bool = False,
+    options: Options | None = None,
+    *,
+    from_accounts: Mapping[str, float] | None = None,
+    deposits: Mapping[str, float] | None = None,
+) -> Result:
+    """Raise `amount` dollars (gross, or after tax with `net`) at the least cost to the household.
+
+    `from_accounts` fixes how much each account gives (gross; `amount` is their sum): each is the
+    account's minimum, so with the sum fixed every account gives exactly its share and the model
+    still picks the lots, keeps the allocation and the wash-sale rule (the retirement plan's year 1,
+    engine/retire/yearone.py). `deposits` go into accounts in the same plan (a Roth conversion: out
+    of the IRA as a withdrawal, into the Roth as a deposit)."""
     o = options or Options()
     if amount <= 0:
         return error_result("withdraw", h, f"amount: {amount} is not a positive dollar amount; ask for e.g. 50000")
     frozen = frozenset(o.exclude_accounts)
+    bad = unknown_accounts(h, from_accounts=list(from_accounts or {}), deposits=list(deposits or {}))
+    if bad:
+        return error_result("withdraw", h, "; ".join(bad))
+    if from_accounts is not None and abs(sum(from_accounts.values()) - amount) > 0.005:
+        return error_result("withdraw", h, f"from_accounts: the accounts' dollars sum to {sum(from_accounts.values()):,.2f}, not the amount {amount:,.2f}")
 
     def declare(u: TradeUniverse) -> Scenario:
         income = income_rates(u)
-        flow = Withdrawal(amount, net, income, withdrawal_costs(u, income), rmd_minimums(u, amount))
-        return household_scenario("withdraw", u, o, flows=Flows(withdrawal=flow), extra=withdraw_extra)
+        minimum = dict(from_accounts) if from_accounts is not None else rmd_minimums(u, amount)
+        flow = Withdrawal(amount, net, income, withdrawal_costs(u, income), minimum)
+        return household_scenario("withdraw", u, o, flows=Flows(deposits=dict(deposits or {}), withdrawal=flow), extra=withdraw_extra)
 
     def most(u: TradeUniverse) -> float:
         return sum(max(v, 0.0) for v in capacity(u, frozen).values())

@@ -1,8 +1,9 @@
 """One typed call per engine tool. A call validates its arguments, finds the household,
 runs one engine function and returns the engine's result: no arithmetic here."""
+
 from __future__ import annotations
 
-from typing import Literal, Optional, Union
+from typing import Annotated, Literal, Optional, Union
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -64,6 +65,19 @@ class SummaryArgs(_Args):
     """What the household holds now: accounts, allocation against target, drift, location."""
 
 
+class RetireArgs(_Args):
+    """A yearly retirement plan over many years: withdrawals by account, Roth conversions, RMDs and the Social Security claiming age; year 1 as lot-level trades."""
+
+    spending: Optional[float] = Field(None, gt=0, le=10_000_000, description="after-tax spending a year, today's dollars; left out: the most the household can spend every year")
+    years: Optional[int] = Field(None, ge=1, le=60, description="years the plan runs; default: until the younger owner is 95")
+    claim_ss: Union[Literal["auto"], Annotated[int, Field(ge=62, le=70)]] = Field("auto", description="'auto' (the plan chooses 62-70) or one claiming age")
+    conversions: bool = Field(True, description="allow Roth conversions")
+    alternatives: list[Literal["no-conversions", "claim-62", "claim-67", "claim-70"]] = Field(
+        default_factory=list, description="the same plan solved again with one change, to compare"
+    )
+    focus: Literal["plan", "conversion", "claiming"] = Field("plan", description="what the answer leads with (rendering only)")
+
+
 class CompareArgs(_Args):
     """What if: run one tool twice, as before and with the change, and compare the two plans."""
 
@@ -80,6 +94,7 @@ ARGS: dict[str, type[_Args]] = {
     "contribute": ContributeArgs,
     "household_summary": SummaryArgs,
     "compare": CompareArgs,
+    "retire": RetireArgs,
 }
 
 
@@ -114,6 +129,8 @@ def call_tool(book: HouseholdBook, tool: str, arguments: dict, solver: str = "au
         return ToolOutcome(tool=tool, arguments=arguments, error=why)
     if isinstance(args, CompareArgs):
         return _compare(book, args, h.name, solver, time_limit)
+    if isinstance(args, RetireArgs):
+        return _retire(h, args)
     clean = args.model_dump(exclude_defaults=False)
     clean["household"] = h.name
     excluded = getattr(args, "exclude_accounts", [])
@@ -155,3 +172,29 @@ def compare_outcomes(previous: ToolOutcome, current: ToolOutcome) -> Comparison 
     if previous.result is None or current.result is None:
         return None
     return compare(previous.result, current.result)
+
+
+RETIRE_SECONDS = 10.0  # the plan's time limit; each alternative gets less (their gaps are reported)
+ALTERNATIVE_SECONDS = 4.0
+
+
+def _retire(h, args: RetireArgs) -> ToolOutcome:
+    from engine.retire.assumptions import Assumptions
+    from engine.retire.result import retire_result, until_age_for
+
+    clean = args.model_dump(exclude_defaults=False)
+    clean["household"] = h.name
+    try:
+        until = until_age_for(h, args.years) if args.years else 95
+        a = Assumptions(
+            spending=args.spending or 0.0,
+            until_age=until,
+            objective="max-legacy" if args.spending else "max-spending",
+            claim_ss=args.claim_ss,
+            conversions=args.conversions,
+            time_limit=RETIRE_SECONDS,
+        )
+        result = retire_result(h, a, args.alternatives, ALTERNATIVE_SECONDS)
+    except (ValueError, ValidationError) as err:
+        return ToolOutcome(tool="retire", arguments=clean, error=str(err).splitlines()[0])
+    return ToolOutcome(tool="retire", arguments=clean, result=result)
