@@ -33,6 +33,8 @@ def years(draw):
     return base, plan, draw(st.sampled_from((0.0, 0.05))), draw(st.integers(0, 2))
 
 
+# HiGHS at its default feasibility tolerances (1e-7): at 1e-9 it reported "optimal" at a wrong point
+# ($10k too high) or stopped with an error on some generated years (numerics, not the model).
 def _solve(base, plan, state_rate, persons, year=2026, any_sign=False):
     m = pyo.ConcreteModel()
     m.o = pyo.Var(bounds=(0, 300_000))
@@ -46,7 +48,7 @@ def _solve(base, plan, state_rate, persons, year=2026, any_sign=False):
         v.fix(x)
     solver = pyo.SolverFactory("highs")
     solver.config.load_solutions = True
-    res = solver.solve(m, options={"mip_rel_gap": 0.0, "mip_feasibility_tolerance": 1e-9, "primal_feasibility_tolerance": 1e-9})
+    res = solver.solve(m, options={"mip_rel_gap": 0.0, "mip_abs_gap": 1e-6})
     assert str(res.solver.termination_condition).lower().endswith("optimal"), res.solver.termination_condition
     return pyo.value(terms.federal), pyo.value(terms.state), pyo.value(terms.irmaa), terms.binaries
 
