@@ -47,26 +47,8 @@ class _RuleBuilder(_Builder):
             return
         super().con(expr)
 
-    def pwl(self, arg, f, knots: list[float], ordered: bool, within: tuple[float, float] | None = None):
-        lo, hi = _bounds(arg)
-        if within is not None:
-            lo, hi = max(lo, within[0]), min(hi, within[1])
-        if hi - lo < 1e-9:
-            return f(lo)
-        points = [lo, *sorted(x for x in set(knots) if lo + 1e-6 < x < hi - 1e-6), hi]
-        deltas, value = [], f(lo)
-        for p, q in pairwise(points):
-            d = self.var(0.0, q - p)
-            deltas.append((d, q - p))
-            value = value + (f(q) - f(p)) / (q - p) * d
-        self.con(arg == lo + sum(d for d, _ in deltas))
-        zs = []
-        if ordered and len(deltas) > 1:
-            for (d, length), (d_next, length_next) in pairwise(deltas):
-                z = self.var(binary=True)
-                self.con(d >= length * z)
-                self.con(d_next <= length_next * z)
-                zs.append(z)
+    def segments_added(self, arg, lo, deltas, zs) -> None:
+        """The polish sets each piece from the solution's arg: the segments filled in order."""
 
         def step(arg=arg, deltas=deltas, zs=zs, lo=lo):
             left = pyo.value(arg) - lo
@@ -77,7 +59,6 @@ class _RuleBuilder(_Builder):
                     zs[i].set_value(1.0 if left >= -1e-7 else 0.0, skip_validation=True)
 
         self.steps.append(step)
-        return value
 
     def floor(self, arg, at: float = 0.0):
         v = super().floor(arg, at)

@@ -112,12 +112,20 @@ class _Builder:
             deltas.append((d, q - p))
             value = value + (f(q) - f(p)) / (q - p) * d
         self.con(arg == lo + sum(d for d, _ in deltas))
+        zs = []
         if ordered and len(deltas) > 1:
             for (d, length), (d_next, length_next) in pairwise(deltas):
                 z = self.var(binary=True)
                 self.con(d >= length * z)
                 self.con(d_next <= length_next * z)
+                zs.append(z)
+        self.segments_added(arg, lo, deltas, zs)
         return value
+
+    def segments_added(self, arg, lo: float, deltas: list, zs: list) -> None:
+        """Called with each piecewise-linear piece's segments (arg = lo + sum of the deltas, each
+        (variable, length); zs the fill-in-order switches): a builder that sets a solution by hand
+        (the retirement plan's polish) records them here."""
 
     def floor(self, arg, at: float = 0.0):
         """max(arg, at), exact under minimisation of anything increasing in it."""
