@@ -23,7 +23,7 @@ from .model import Flows, Scenario, Withdrawal
 from .plan import Plan, holdings_after, taxes
 from .plantax import exact_tax, uses_exact_tax, withdrawal_part
 from .results import MislocatedSale, Result, UnmetWithdrawExtra, WithdrawalSummary, WithdrawBaseline, WithdrawExtra, cents, trades_of
-from .scenarios import Options, Run, error_result, household_scenario, run_tool, solve_scenario, unknown_accounts
+from .scenarios import Options, Run, error_result, household_scenario, run_tool, solve_scenario
 from .solve import SolveOutcome
 from .taxdata import EARLY_WITHDRAWAL_AGE, EARLY_WITHDRAWAL_PENALTY, rmd_age
 from .universe import TradeUniverse
@@ -204,9 +204,6 @@ def withdraw(
     if amount <= 0:
         return error_result("withdraw", h, f"amount: {amount} is not a positive dollar amount; ask for e.g. 50000")
     frozen = frozenset(o.exclude_accounts)
-    bad = unknown_accounts(h, from_accounts=list(from_accounts or {}), deposits=list(deposits or {}))
-    if bad:
-        return error_result("withdraw", h, "; ".join(bad))
     if from_accounts is not None and abs(sum(from_accounts.values()) - amount) > 0.005:
         return error_result("withdraw", h, f"from_accounts: the accounts' dollars sum to {sum(from_accounts.values()):,.2f}, not the amount {amount:,.2f}")
 
@@ -225,7 +222,8 @@ def withdraw(
     def unmet(u: TradeUniverse, sc: Scenario, solver: str, outcome: SolveOutcome) -> Result:
         return _unmet(u, h, amount, most(u), frozen, solver, outcome.message, outcome.status)
 
-    return run_tool("withdraw", h, o, declare, check=check, unmet=unmet, refine=_settle_net(o.time_limit) if net else None, baseline=False)
+    accounts = {"from_accounts": list(from_accounts or {}), "deposits": list(deposits or {})}
+    return run_tool("withdraw", h, o, declare, accounts=accounts, check=check, unmet=unmet, refine=_settle_net(o.time_limit) if net else None, baseline=False)
 
 
 def _settle_net(time_limit: float):
