@@ -29,7 +29,7 @@ class TaxYear:
 
 def _brackets(*bounds: float) -> tuple[tuple[float, float], ...]:
     rates = (0.10, 0.12, 0.22, 0.24, 0.32, 0.35, 0.37)
-    return tuple(zip((0.0, *bounds), rates))
+    return tuple(zip((0.0, *bounds), rates, strict=True))
 
 
 # P.L. 119-21 sec. 70103: $6,000 per filer 65+, minus 6% of MAGI above $75,000 ($150,000 joint);
@@ -40,48 +40,41 @@ _SENIOR_2025_2028: dict = dict(
     senior_deduction_phaseout=0.06,
 )
 
+
+def _year(year: int, source: str, senior: dict, **rows: tuple) -> TaxYear:
+    """A year's table from one row per filing status: (tops of the 10%..35% ordinary brackets,
+    (top of the 0% long-term bracket, top of the 15%), standard deduction, additional standard
+    deduction per filer 65+)."""
+    return TaxYear(
+        year=year,
+        source=source,
+        ordinary={status: _brackets(*row[0]) for status, row in rows.items()},
+        long_term={status: row[1] for status, row in rows.items()},
+        standard_deduction={status: row[2] for status, row in rows.items()},
+        additional_standard_deduction={status: row[3] for status, row in rows.items()},
+        **senior,
+    )
+
+
+_SOURCE_2025 = (
+    "Rev. Proc. 2024-40 (brackets, 0%/15% long-term breakpoints, additional standard deduction)"
+    "; standard deduction as amended by P.L. 119-21; senior deduction P.L. 119-21 sec. 70103"
+)
+_SOURCE_2026 = "Rev. Proc. 2025-32 (brackets, long-term breakpoints, standard deduction, additional standard deduction); senior deduction P.L. 119-21 sec. 70103"
+
+# Each row, by filing status: ordinary bracket tops (10% 12% 22% 24% 32% 35%), long-term 0%/15% tops,
+# standard deduction, additional standard deduction per filer 65 or older.
 TAX_YEARS: dict[int, TaxYear] = {
-    2025: TaxYear(
-        year=2025,
-        source=(
-            "Rev. Proc. 2024-40 (brackets, 0%/15% long-term breakpoints, additional standard deduction)"
-            "; standard deduction as amended by P.L. 119-21; senior deduction P.L. 119-21 sec. 70103"
-        ),
-        ordinary={
-            "single": _brackets(11_925, 48_475, 103_350, 197_300, 250_525, 626_350),
-            "married_joint": _brackets(23_850, 96_950, 206_700, 394_600, 501_050, 751_600),
-            "married_separate": _brackets(11_925, 48_475, 103_350, 197_300, 250_525, 375_800),
-            "head_of_household": _brackets(17_000, 64_850, 103_350, 197_300, 250_500, 626_350),
-        },
-        long_term={
-            "single": (48_350, 533_400),
-            "married_joint": (96_700, 600_050),
-            "married_separate": (48_350, 300_000),
-            "head_of_household": (64_750, 566_700),
-        },
-        standard_deduction={"single": 15_750, "married_joint": 31_500, "married_separate": 15_750, "head_of_household": 23_625},
-        additional_standard_deduction={"single": 2_000, "head_of_household": 2_000, "married_joint": 1_600, "married_separate": 1_600},
-        **_SENIOR_2025_2028,
-    ),
-    2026: TaxYear(
-        year=2026,
-        source="Rev. Proc. 2025-32 (brackets, long-term breakpoints, standard deduction, additional standard deduction); senior deduction P.L. 119-21 sec. 70103",
-        ordinary={
-            "single": _brackets(12_400, 50_400, 105_700, 201_775, 256_225, 640_600),
-            "married_joint": _brackets(24_800, 100_800, 211_400, 403_550, 512_450, 768_700),
-            "married_separate": _brackets(12_400, 50_400, 105_700, 201_775, 256_225, 384_350),
-            "head_of_household": _brackets(17_700, 67_450, 105_700, 201_750, 256_200, 640_600),
-        },
-        long_term={
-            "single": (49_450, 545_500),
-            "married_joint": (98_900, 613_700),
-            "married_separate": (49_450, 306_850),
-            "head_of_household": (66_200, 579_600),
-        },
-        standard_deduction={"single": 16_100, "married_joint": 32_200, "married_separate": 16_100, "head_of_household": 24_150},
-        additional_standard_deduction={"single": 2_050, "head_of_household": 2_050, "married_joint": 1_650, "married_separate": 1_650},
-        **_SENIOR_2025_2028,
-    ),
+    2025: _year(2025, _SOURCE_2025, _SENIOR_2025_2028,
+        single=((11_925, 48_475, 103_350, 197_300, 250_525, 626_350), (48_350, 533_400), 15_750, 2_000),
+        married_joint=((23_850, 96_950, 206_700, 394_600, 501_050, 751_600), (96_700, 600_050), 31_500, 1_600),
+        married_separate=((11_925, 48_475, 103_350, 197_300, 250_525, 375_800), (48_350, 300_000), 15_750, 1_600),
+        head_of_household=((17_000, 64_850, 103_350, 197_300, 250_500, 626_350), (64_750, 566_700), 23_625, 2_000)),
+    2026: _year(2026, _SOURCE_2026, _SENIOR_2025_2028,
+        single=((12_400, 50_400, 105_700, 201_775, 256_225, 640_600), (49_450, 545_500), 16_100, 2_050),
+        married_joint=((24_800, 100_800, 211_400, 403_550, 512_450, 768_700), (98_900, 613_700), 32_200, 1_650),
+        married_separate=((12_400, 50_400, 105_700, 201_775, 256_225, 384_350), (49_450, 306_850), 16_100, 1_650),
+        head_of_household=((17_700, 67_450, 105_700, 201_750, 256_200, 640_600), (66_200, 579_600), 24_150, 2_050)),
 }
 
 LONG_TERM_RATES = (0.0, 0.15, 0.20)
@@ -128,7 +121,7 @@ IRMAA_MIN_AGE = 63  # 65 (Medicare age) two years on: this year's MAGI sets that
 
 def _irmaa(bounds: tuple[float, ...], part_b: tuple[float, ...], part_d: tuple[float, ...]) -> tuple[tuple[float, float, bool], ...]:
     last = len(bounds) - 1
-    return tuple((b, round(pb - IRMAA_STANDARD_PART_B + pd, 2), i == last and len(bounds) > 2) for i, (b, pb, pd) in enumerate(zip(bounds, part_b, part_d)))
+    return tuple((b, round(pb - IRMAA_STANDARD_PART_B + pd, 2), i == last and len(bounds) > 2) for i, (b, pb, pd) in enumerate(zip(bounds, part_b, part_d, strict=True)))
 
 
 _PART_B = (284.10, 405.80, 527.50, 649.20, 689.90)
@@ -170,6 +163,7 @@ UNIFORM_LIFETIME_TABLE: dict[int, float] = dict(
             14.4, 13.7, 12.9, 12.2, 11.5, 10.8, 10.1, 9.5, 8.9, 8.4, 7.8, 7.3, 6.8, 6.4, 6.0, 5.6,
             5.2, 4.9, 4.6, 4.3, 4.1, 3.9, 3.7, 3.5, 3.4, 3.3, 3.1, 3.0, 2.9, 2.8, 2.7, 2.5, 2.3, 2.0,
         ),
+        strict=True,
     )
 )
 
@@ -241,7 +235,7 @@ def indexed_tax_year(year: int, inflation: float, law_expires: int | None = None
     source = base.source if grow == 1.0 else f"{base.source}; indexed from {last} at {inflation:.2%} a year ({INDEXING_SOURCE})"
     if law_expires is not None and year >= law_expires:
         g = (1.0 + inflation) ** max(0, year - last)
-        ordinary = {s: tuple(zip((0.0, *(x * g for x in PRE_TCJA_2026_BRACKETS[s])), PRE_TCJA_RATES)) for s in base.ordinary}
+        ordinary = {s: tuple(zip((0.0, *(x * g for x in PRE_TCJA_2026_BRACKETS[s])), PRE_TCJA_RATES, strict=True)) for s in base.ordinary}
         standard = {s: v * g for s, v in PRE_TCJA_2026_STANDARD_DEDUCTION.items()}
         source += f"; from {law_expires} the assumed reversion: {PRE_TCJA_SOURCE}"
     senior = year <= SENIOR_DEDUCTION_LAST_YEAR

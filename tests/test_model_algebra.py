@@ -15,23 +15,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from engine import Options, load_household
-from engine.model import (
-    CashFundsBuys,
-    DriftPenalty,
-    ExactTax,
-    Flows,
-    GainBudget,
-    MinimumTrade,
-    Mislocation,
-    Tax,
-    TieBreak,
-    Trading,
-    TransactionCost,
-    Withdrawal,
-    WithdrawalCost,
-    build_model,
-    read_plan,
-)
+from engine.model import CashFundsBuys, DriftPenalty, ExactTax, Flows, GainBudget, MinimumTrade, Mislocation, Tax, TieBreak, Trading, TransactionCost, Withdrawal, WithdrawalCost, build_model, read_plan
 from engine.plan import Plan
 from engine.plantax import carried_out, carryforward_rate, exact_tax, plan_income, uses_exact_tax, year_of
 from engine.scenarios import household_scenario

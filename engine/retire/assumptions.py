@@ -11,6 +11,8 @@ from ..tax.year import filer_birth_years
 from .model import Owner, PlanInput, TaxableGroup
 
 TAXABLE_GROUPS = 4  # starting lots pooled by basis ratio (sold pro rata within a group)
+# The assumptions the plan's input carries as the advisor gave them (same names on both sides).
+PLAN_TAKES_AS_GIVEN = {"inflation", "spending", "objective", "heirs_rate", "conversions", "law_expires"}
 
 
 class Assumptions(BaseModel):
@@ -78,12 +80,7 @@ def plan_input(h: Household, a: Assumptions) -> PlanInput:
         total_return=total_return,
         taxable_yield=taxable_yield,
         qualified_share=qualified / taxable_yield if taxable_yield > 0 else 1.0,
-        inflation=a.inflation,
-        spending=a.spending,
-        objective=a.objective,
-        heirs_rate=a.heirs_rate,
-        conversions=a.conversions,
-        law_expires=a.law_expires,
+        **a.model_dump(include=PLAN_TAKES_AS_GIVEN),
         state_rate=h.tax.state_rate,
     )
 

@@ -34,19 +34,8 @@ from itertools import pairwise
 import pyomo.environ as pyo
 from pyomo.contrib.fbbt.fbbt import compute_bounds_on_expr
 
-from ..taxdata import (
-    EARLY_WITHDRAWAL_PENALTY,
-    IRMAA_TIERS,
-    LONG_TERM_RATES,
-    LOSS_DEDUCTION_LIMIT,
-    NIIT_RATE,
-    NIIT_THRESHOLD,
-    SS_FIRST_BASE,
-    SS_FIRST_RATE,
-    SS_SECOND_BASE,
-    SS_SECOND_RATE,
-    TaxYear,
-)
+from .. import taxdata
+from ..taxdata import TaxYear
 from .federal import YearIncome, bracket_tax, federal_tax, irmaa_yearly, senior_deduction, standard_deduction, taxable_social_security
 
 
@@ -177,7 +166,7 @@ def worksheet_pieces(facts: TaxYear, s: str):
     zero_top, fifteen_top = facts.long_term[s]
 
     def schedule(v: float) -> float:  # 0/15/20% on income up to v
-        return LONG_TERM_RATES[1] * max(0.0, min(v, fifteen_top) - zero_top) + LONG_TERM_RATES[2] * max(0.0, v - fifteen_top)
+        return taxdata.LONG_TERM_RATES[1] * max(0.0, min(v, fifteen_top) - zero_top) + taxdata.LONG_TERM_RATES[2] * max(0.0, v - fifteen_top)
 
     return brackets, [lower for lower, _ in brackets], (zero_top, fifteen_top), schedule
 
@@ -210,7 +199,7 @@ def add_federal_tax(
     k = _Builder(b, exact_any_sign)
     s = base.filing_status
     seniors = max(0, min(base.seniors, 2 if s == "married_joint" else 1))
-    limit = LOSS_DEDUCTION_LIMIT[s]
+    limit = taxdata.LOSS_DEDUCTION_LIMIT[s]
 
     # Schedule D
     st = base.short_term_gains - base.short_term_carryover + short_gain
@@ -223,9 +212,10 @@ def add_federal_tax(
     agi_without_ss = base.ordinary_income + base.traditional_withdrawals + base.qualified_dividends + ordinary + cap
     ss = base.social_security_benefits
     if ss > 0:
-        b1, b2 = SS_FIRST_BASE[s], SS_SECOND_BASE[s]
-        cap_at = b2 + (SS_SECOND_RATE * ss - SS_FIRST_RATE * min(ss, b2 - b1)) / SS_SECOND_RATE
-        taxable_ss = k.pwl(agi_without_ss + base.tax_exempt_interest + SS_FIRST_RATE * ss, lambda p: taxable_social_security(s, p, ss), [b1, b1 + ss, b2, cap_at], ordered=True)
+        b1, b2 = taxdata.SS_FIRST_BASE[s], taxdata.SS_SECOND_BASE[s]
+        cap_at = b2 + (taxdata.SS_SECOND_RATE * ss - taxdata.SS_FIRST_RATE * min(ss, b2 - b1)) / taxdata.SS_SECOND_RATE
+        provisional = agi_without_ss + base.tax_exempt_interest + taxdata.SS_FIRST_RATE * ss
+        taxable_ss = k.pwl(provisional, lambda p: taxable_social_security(s, p, ss), [b1, b1 + ss, b2, cap_at], ordered=True)
     else:
         taxable_ss = 0.0
     agi = agi_without_ss + taxable_ss
@@ -243,7 +233,7 @@ def add_federal_tax(
     gross_ordinary = base.ordinary_income + base.traditional_withdrawals
     ord_lo, ord_hi = _bounds(ordinary)
     floor_ordinary = gross_ordinary + ord_lo - std - senior_most - limit
-    ceiling_ordinary = max(0.0, gross_ordinary + ord_hi + SS_SECOND_RATE * ss + max(0.0, _bounds(st)[1]) - std)
+    ceiling_ordinary = max(0.0, gross_ordinary + ord_hi + taxdata.SS_SECOND_RATE * ss + max(0.0, _bounds(st)[1]) - std)
     ordinary_arg = taxable - base.qualified_dividends - pref_gain
     if floor_ordinary >= 0:
         ordinary_part, part_range = ordinary_arg, (floor_ordinary, ceiling_ordinary)
@@ -257,7 +247,7 @@ def add_federal_tax(
     stacked = f_ord + g_all - g_ord
     # Above the point where every ordinary rate is at least the top preferential rate, the
     # stacked tax is never more than brackets on all: the "smaller of" needs no binary.
-    if floor_ordinary >= 0 and _bracket_rate_at(brackets, floor_ordinary) >= max(LONG_TERM_RATES):
+    if floor_ordinary >= 0 and _bracket_rate_at(brackets, floor_ordinary) >= max(taxdata.LONG_TERM_RATES):
         income_tax = stacked
     else:
         income_tax = k.lesser(stacked, f_all)
@@ -266,13 +256,13 @@ def add_federal_tax(
     # minus NII is the ordinary income that is not investment income (and taxable SS) over the
     # threshold: when that is >= 0 for every plan, the lesser is NII.
     nii = k.floor(base.ordinary_investment_income + base.qualified_dividends + cap, 0.0)
-    if gross_ordinary - base.ordinary_investment_income + ord_lo - NIIT_THRESHOLD[s] >= 0:
-        niit = NIIT_RATE * nii
+    if gross_ordinary - base.ordinary_investment_income + ord_lo - taxdata.NIIT_THRESHOLD[s] >= 0:
+        niit = taxdata.NIIT_RATE * nii
     else:
-        over = k.floor(agi - NIIT_THRESHOLD[s], 0.0)
-        niit = NIIT_RATE * k.lesser(nii, over) if not isinstance(nii, float) or nii > 0 else 0.0
+        over = k.floor(agi - taxdata.NIIT_THRESHOLD[s], 0.0)
+        niit = taxdata.NIIT_RATE * k.lesser(nii, over) if not isinstance(nii, float) or nii > 0 else 0.0
 
-    penalty = EARLY_WITHDRAWAL_PENALTY * (base.early_withdrawals + early)
+    penalty = taxdata.EARLY_WITHDRAWAL_PENALTY * (base.early_withdrawals + early)
     without = federal_tax(base, facts)
     federal = income_tax + niit + penalty - without.total
     state = state_rate * (taxable - without.taxable_income)
@@ -292,7 +282,7 @@ def add_federal_tax(
         magi = agi + base.tax_exempt_interest
         lo, hi = _bounds(magi)
         previous_step, inside = 0.0, []
-        for bound, step, _at_bound in IRMAA_TIERS[s]:
+        for bound, step, _at_bound in taxdata.IRMAA_TIERS[s]:
             add = 12 * irmaa_persons * (step - previous_step)
             previous_step = step
             edge = bound - IRMAA_CUSHION
