@@ -3,6 +3,7 @@
 This is the only module that checks input. Everything past `load_household` trusts
 the objects it receives: tickers exist, targets sum to one, taxable lots carry a basis.
 """
+
 from __future__ import annotations
 
 import difflib
@@ -222,7 +223,7 @@ class Household(_Strict):
         return list(self._input_warnings)
 
     @model_validator(mode="after")
-    def _consistent(self) -> "Household":
+    def _consistent(self) -> Household:
         problems: list[str] = []
         total = sum(self.targets.values())
         if any(w < 0 for w in self.targets.values()):
@@ -447,9 +448,9 @@ def _format_validation_error(err: ValidationError) -> list[str]:
         if msg.startswith("Value error, "):
             if not e["loc"]:
                 # Our own model validator already names fields; keep its lines as they are.
-                problems.extend(msg[len("Value error, "):].splitlines())
+                problems.extend(msg[len("Value error, ") :].splitlines())
             else:
-                problems.append(f"{loc}: {msg[len('Value error, '):]}")
+                problems.append(f"{loc}: {msg[len('Value error, ') :]}")
             continue
         if e["type"] == "string_pattern_mismatch":
             pattern = (e.get("ctx") or {}).get("pattern")

@@ -1,4 +1,5 @@
 """Thin typed tools over the engine: validate, call one engine function, return its result."""
+
 from .book import HouseholdBook
 from .calls import ARGS, ToolOutcome, call_tool, compare_outcomes
 

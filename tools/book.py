@@ -1,4 +1,5 @@
 """The households an advisor has loaded, found by name the way people say them."""
+
 from __future__ import annotations
 
 import re
@@ -20,7 +21,7 @@ class HouseholdBook:
     households: dict[str, Household] = field(default_factory=dict)  # name -> household
 
     @classmethod
-    def from_paths(cls, paths: list[str | Path]) -> "HouseholdBook":
+    def from_paths(cls, paths: list[str | Path]) -> HouseholdBook:
         book = cls()
         for p in paths:
             book.add(load_household(p), Path(p).stem)
