@@ -12,6 +12,7 @@ from pathlib import Path
 
 from engine import DISCLAIMER, Result
 from engine.compare import Comparison
+from engine.results import WITHIN_TOLERANCE
 from formats import money as report_money
 from engine.taxdata import EARLY_WITHDRAWAL_AGE, EARLY_WITHDRAWAL_PENALTY
 from formats import percent as pct
@@ -114,8 +115,9 @@ def _allocation(r: Result) -> str:
         return ""
     if not r.after:
         return f"Drift from target: {pct(r.before.drift)}; location score {r.before.location_score:.1f}; annual tax drag {money(r.before.annual_tax_drag)}."
-    return (f"Drift from target {pct(r.before.drift)} → {pct(r.after.drift)}; location score {r.before.location_score:.1f} → "
+    text = (f"Drift from target {pct(r.before.drift)} → {pct(r.after.drift)}; location score {r.before.location_score:.1f} → "
             f"{r.after.location_score:.1f}; annual tax drag {money(r.before.annual_tax_drag)} → {money(r.after.annual_tax_drag)}.")
+    return text + ("\n\nOff target, and why:\n" + "\n".join(f"- {md(n)}" for n in r.off_target) if r.off_target else "")
 
 
 def _taxes(r: Result) -> str:
@@ -194,6 +196,8 @@ def _details(r: Result) -> str:
 
 
 def _status(r: Result) -> str:
+    if r.message == WITHIN_TOLERANCE:
+        return f"Status: {WITHIN_TOLERANCE} (every class inside its tolerance band; ask to rebalance anyway to trade back to target)."
     if r.status in ("optimal", "feasible"):
         extra = f", within {100 * r.gap:.2f}% of the best possible (time limit)" if r.status == "feasible" and r.gap else ""
         return f"Status: {r.status} ({r.solver}, {r.solve_seconds:.2f} s{extra})."
@@ -218,9 +222,16 @@ def _client(r: Result, arguments: dict) -> dict[str, str]:
         summary = f"We reviewed which of your accounts holds which investments. Rearranging them ({n} trades) could leave you {money(loc.get('gained_over_horizon_by_plan'))} more after tax over the next {loc.get('horizon_years', 10):g} years."
     elif r.tool == "household_summary":
         summary = f"Your accounts are worth {money(r.before.value if r.before else None)} together, and your mix is {pct(r.before.drift) if r.before else 'n/a'} away from its target."
+    elif r.message == WITHIN_TOLERANCE and r.before:
+        summary = (f"Your investments are {pct(r.before.drift)} from their target mix, within the ranges we agreed for each part of it, "
+                   "so we recommend no trades now.")
     else:
         summary = (f"Your investments had drifted {pct(r.before.drift)} from their target mix. We recommend {n} trades across your accounts "
                    f"to bring them back to {pct(r.after.drift)}." if r.before and r.after else "")
+    if r.off_target and r.tool != "household_summary":
+        # Plain words for the letter; the advisor's text names each class, position and dollar figure.
+        summary += (" Part of your mix stays slightly off its target, because moving it further would cost you tax"
+                    " or go against a rule we keep for your accounts; we will look at it again as money comes in or goes out.")
     tax = ""
     if r.taxes:
         est = r.taxes.estimated_tax
@@ -251,7 +262,9 @@ def _support(r: Result, arguments: dict, kinds: dict[str, str], alternative: tup
         decided.append(f"- Withdrawal cost per dollar: taxable = tax on the gains realized; traditional = ordinary rate (plus {EARLY_WITHDRAWAL_PENALTY:.0%} "
                        f"before {EARLY_WITHDRAWAL_AGE:g}); Roth/HSA = an opportunity cost above the traditional rate, so tax-free money comes last.")
     if r.after and r.before:
-        decided.append(f"- Drift outside the tolerance band is charged heavily, inside lightly: drift went {pct(r.before.drift)} → {pct(r.after.drift)}.")
+        decided.append(f"- Allocation first: drift is weighed against tax and trading cost alone (heavily beyond a class's band, lightly inside it); "
+                       f"location and harvested losses only choose among plans of that allocation. Drift went {pct(r.before.drift)} → {pct(r.after.drift)}.")
+    decided += [f"- Left off target: {md(n)}" for n in r.off_target]
     alt = "No alternative was run."
     if alternative:
         label, cmp_, alt_result = alternative

@@ -330,6 +330,10 @@ class RetireExtra(Extra):
 AnyExtra = Union[RetireExtra, WithdrawExtra, HarvestExtra, LocationExtra, ContributionExtra, UnmetWithdrawExtra, SummaryExtra, Extra]
 
 
+# The message of a rebalance that finds every class inside its band (and was not forced).
+WITHIN_TOLERANCE = "within tolerance: no trades needed"
+
+
 class Result(BaseModel):
     tool: str
     household: str

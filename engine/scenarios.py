@@ -43,7 +43,7 @@ from .model.allocation import band_dollars, line_values
 from .offtarget import off_target_notes
 from .plan import Plan
 from .plantax import bracket_headroom, uses_exact_tax
-from .results import Result, assemble
+from .results import WITHIN_TOLERANCE, Result, assemble
 from .solve import SolveOutcome, SolverName, SolverUnavailable, pick_solver, size_warning, solve
 from .tax.year import filer_birth_years
 from .universe import TradeUniverse, build_universe
@@ -192,7 +192,14 @@ def solve_scenario(u: TradeUniverse, sc: Scenario, solver: str, time_limit: floa
     first = solve(m1, solver, ALLOCATION_SHARE * time_limit, abs_gap=slack)  # type: ignore[arg-type]
     timing.solved(m1, first)
     if not first.has_plan:
-        return _solve_one(u, sc, solver, max(1.0, time_limit - (time.perf_counter() - began)))
+        # Better a plan than none, but the advisor must know its allocation was not decided first.
+        outcome, plan = _solve_one(u, sc, solver, max(1.0, time_limit - (time.perf_counter() - began)))
+        why = first.message or first.status
+        note = (
+            f"the allocation stage found no plan ({why}), so this plan was solved in one stage: location or harvesting may have "
+            "given up some allocation; raise --time-limit to decide the allocation first"
+        )
+        return replace(outcome, notes=(*outcome.notes, note)), plan
     # Not started from the first stage's plan: HiGHS completing it, then searching from it, took
     # longer (L: 4.0 s) than its own LP-guided first plan (engine/solve.py first_plan; L: 1.4 s).
     return _solve_one(u, sc.swap(DriftCap.of(m1, slack)), solver, max(1.0, time_limit - (time.perf_counter() - began)))
@@ -306,11 +313,13 @@ def run_tool(
     if plan is None and unmet is not None:
         return unmet(u, sc, solver, outcome)
     warnings: list[str] = [w for w in [size_warning(solver, len(u.lots))] if w]
+    stage_notes = list(outcome.notes)  # kept before `refine`, which may re-solve
     later: list[str] = []
     if refine is not None and plan is not None:
         outcome, plan, later = refine(u, sc, solver, outcome, plan)
     if outcome.status == "feasible":
         warnings.append(time_limit_warning(outcome))
+    warnings += stage_notes
     warnings += later
     base = account_by_account(h, u, sc, o, solver) if (baseline and o.baseline and plan is not None) else None
     result = assemble(tool, u, sc.trading.cost_rate, sc.flows, outcome, plan, base, solver, warnings)
@@ -321,9 +330,6 @@ def run_tool(
         result.extra = sc.extra(Run(h, u, o, sc, solver, outcome, plan, result))
     result.extra.total_seconds = seconds
     return result
-
-
-WITHIN_TOLERANCE = "within tolerance: no trades needed"
 
 
 def outside_bands(u: TradeUniverse, sc: Scenario) -> list[str]:

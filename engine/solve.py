@@ -34,6 +34,7 @@ class SolveOutcome:
     seconds: float
     message: str = ""
     duals: dict[str, float] | None = None  # constraint name -> dual value, for LPs asked with duals=True
+    notes: tuple[str, ...] = ()  # what the report should say about how this plan was found
 
     @property
     def has_plan(self) -> bool:

@@ -158,6 +158,37 @@ def test_a_large_gain_keeps_the_class_inside_its_band_and_the_report_says_why():
     assert "inside its 5.00 pp band" in note and "VTI in brokerage" in note and "sale would realize $54,000.00" in note
 
 
+def test_every_audience_is_told_what_stays_off_target_and_why():
+    # The large-gain household above: stocks stay 4.5 pp over. The advisor sees the engine's
+    # note (position and gain), support sees it among what decided the plan, the client letter
+    # says it in plain words without the lot-level figures.
+    from assistant.explain import explain
+
+    h = parse_household(two_class(60_000, 6_000, {"absolute": 0.05}))
+    r = rebalance(h, Options(force=True, **FAST))
+    kinds = {a.id: a.kind for a in h.accounts}
+    advisor = explain(r, "rebalance", {}, "advisor", kinds)
+    support = explain(r, "rebalance", {}, "support", kinds)
+    client = explain(r, "rebalance", {}, "client", kinds)
+    assert "Off target, and why:" in advisor and "sale would realize $54,000.00" in advisor
+    assert "Left off target: stocks" in support and "VTI in brokerage" in support
+    assert "stays slightly off its target" in client and "$54,000.00" not in client
+    # A plan that reaches target has nothing to explain.
+    reached = rebalance(parse_household(two_class(60_000, 60_000, {"absolute": 0.03})), Options(**FAST))
+    assert not reached.off_target and "Off target" not in explain(reached, "rebalance", {}, "advisor", kinds)
+
+
+def test_within_tolerance_is_said_in_every_audience():
+    from assistant.explain import explain
+
+    h = parse_household(two_class(54_000, 54_000, {"absolute": 0.05}))
+    r = rebalance(h, Options(**FAST))
+    kinds = {a.id: a.kind for a in h.accounts}
+    assert WITHIN_TOLERANCE in explain(r, "rebalance", {}, "advisor", kinds)
+    letter = explain(r, "rebalance", {}, "client", kinds)
+    assert "we recommend no trades now" in letter and "We recommend 0 trades" not in letter
+
+
 def test_a_breach_trades_to_target_or_with_band_edge_stops_at_the_edge():
     # Stocks 60/110 = 54.5%, a 3 pp band: breached by 1.5 pp. With no gain to pay, `target` goes
     # all the way; `band-edge` stops at 53%.
@@ -365,3 +396,27 @@ def test_the_assistant_reads_band_edge_and_force(question, to, force):
     call = parse(question, HouseholdBook.from_paths([EXAMPLES / "rivera.json"]))
     assert call.tool == "rebalance", call
     assert call.arguments.get("to") == to and bool(call.arguments.get("force", False)) == force, call.arguments
+
+
+def test_when_the_allocation_stage_finds_no_plan_the_one_stage_plan_says_so(monkeypatch):
+    # The allocation stage stops without a plan (as on a time limit before a first plan): the
+    # tool still answers, from the one-stage model, and its warnings say the allocation was not
+    # decided first. Only the first solve call (the allocation stage) is made to fail.
+    import engine.scenarios as scenarios
+    from engine.solve import SolveOutcome
+
+    real, calls = scenarios.solve, []
+
+    def first_fails(m, solver, time_limit, **kw):
+        calls.append(1)
+        if len(calls) == 1:
+            return SolveOutcome("error", solver, None, None, None, 0.0, "time limit before a first plan")
+        return real(m, solver, time_limit, **kw)
+
+    monkeypatch.setattr(scenarios, "solve", first_fails)
+    h = parse_household(two_class(60_000, 60_000, {"absolute": 0.03}))
+    r = rebalance(h, Options(**FAST))
+    assert r.status == "optimal" and r.trades and len(calls) == 2
+    assert any("allocation stage found no plan (time limit before a first plan)" in w for w in r.warnings), r.warnings
+    monkeypatch.setattr(scenarios, "solve", real)
+    assert not any("allocation stage" in w for w in rebalance(h, Options(**FAST)).warnings)
